@@ -1,0 +1,75 @@
+"""Voelspriet: workflow and case management for municipal key-figure networks.
+
+`create_app(config=None)` builds the Flask app: configuration, extensions, workflow
+definitions, blueprints and CLI commands. Nothing is kept in the process between requests, so
+any number of workers on any number of hosts can serve one PostgreSQL database.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import PROJECT_ROOT, load_config
+from .database import configure_engine
+from .domain.workflow import load_workflows
+from .extensions import babel, csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    """The language: the user's explicit choice in this session, else Dutch."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build and configure a Voelspriet app; `config` overrides settings (tests use this)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    # A broken workflow definition stops startup here, naming the file and the place in it.
+    from .services.workflows import EXTENSION_KEY
+
+    app.extensions[EXTENSION_KEY] = load_workflows(app.config["WORKFLOWS_DIR"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PROJECT_ROOT / "translations"))
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from .web import register_web
+    from .api import register_api
+    from .cli import register_cli
+
+    register_web(app)
+    register_api(app)
+    register_cli(app)
+    return app
+
+
+def client_origin() -> str | None:
+    """The address a request came from, as recorded in the audit trail."""
+    return request.remote_addr if request else None

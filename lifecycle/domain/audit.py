@@ -1,0 +1,127 @@
+"""The tamper-evident audit trail: canonical serialisation and the hash chain.
+
+Each municipality has its own chain. A record's hash is
+
+    sha256( prev_hash + "\\n" + canonical_json(record) )   as lowercase hex
+
+where `prev_hash` is the previous record's hash in the same chain (64 zeros for the first)
+and `canonical_json` is the JSON object of the fields in `HASHED_FIELDS`, with keys sorted,
+no insignificant white space (separators "," and ":"), non-ASCII characters kept as UTF-8,
+and the timestamp written as `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC. The README repeats this so an
+auditor can recompute every hash with their own tools.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+GENESIS_HASH = "0" * 64
+
+HASHED_FIELDS = (
+    "seq", "occurred_at", "municipality_id", "actor_id", "object_type", "object_id",
+    "network_id", "action", "result", "origin", "before", "after",
+)
+
+RESULT_OK = "ok"
+RESULT_REFUSED = "refused"
+
+
+@dataclass
+class AuditDraft:
+    """What a service wants recorded; the chain position and hashes are added on append."""
+
+    municipality_id: int | None
+    actor_id: int | None
+    object_type: str
+    object_id: str | None
+    action: str
+    result: str = RESULT_OK
+    network_id: int | None = None
+    origin: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChainedRecord:
+    """A record as stored: the draft plus its place in the chain."""
+
+    seq: int
+    occurred_at: datetime
+    municipality_id: int | None
+    actor_id: int | None
+    object_type: str
+    object_id: str | None
+    network_id: int | None
+    action: str
+    result: str
+    origin: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    prev_hash: str
+    hash: str = field(default="")
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Write a moment as canonical UTC text; naive datetimes are taken to be UTC already."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(record: Any) -> str:
+    """Serialise the hashed fields of `record` (any object with those attributes)."""
+    values = {name: getattr(record, name) for name in HASHED_FIELDS}
+    values["occurred_at"] = format_timestamp(values["occurred_at"])
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def compute_hash(prev_hash: str, record: Any) -> str:
+    payload = f"{prev_hash}\n{canonical_json(record)}".encode("utf-8")
+    return hashlib.sha256(payload).hexdigest()
+
+
+def chain(draft: AuditDraft, *, seq: int, prev_hash: str, now: datetime) -> ChainedRecord:
+    """Place a draft in the chain after `prev_hash`, stamped with `now`."""
+    if now.tzinfo is not None:
+        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    record = ChainedRecord(
+        seq=seq, occurred_at=now, municipality_id=draft.municipality_id,
+        actor_id=draft.actor_id, object_type=draft.object_type,
+        object_id=None if draft.object_id is None else str(draft.object_id),
+        network_id=draft.network_id, action=draft.action, result=draft.result,
+        origin=draft.origin, before=draft.before, after=draft.after, prev_hash=prev_hash,
+    )
+    return ChainedRecord(**{**record.__dict__, "hash": compute_hash(prev_hash, record)})
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    broken_seq: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(records: Iterable[Any]) -> VerifyResult:
+    """Walk records in sequence order; report the first gap, broken link or wrong hash."""
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    for record in records:
+        if record.seq != expected_seq:
+            return VerifyResult(False, count, expected_seq,
+                                f"sequence gap: expected {expected_seq}, found {record.seq}")
+        if record.prev_hash != prev_hash:
+            return VerifyResult(False, count, record.seq,
+                                "prev_hash does not match the hash of the record before it")
+        if compute_hash(prev_hash, record) != record.hash:
+            return VerifyResult(False, count, record.seq,
+                                "hash does not match the record's contents")
+        prev_hash = record.hash
+        expected_seq += 1
+        count += 1
+    return VerifyResult(True, count)

@@ -1,0 +1,104 @@
+"""Reading the audit trail: a network's history and the municipality-wide audit log.
+
+Both page by sequence number (keyset), so the millionth record costs what the first does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..domain.errors import ValidationFailed
+from ..extensions import db
+from ..models import AuditChain, AuditRecord, User
+from .audit import actor_names
+from .common import load_network
+
+
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def _local_midnight_utc(day: date) -> datetime:
+    """The UTC moment a local (Amsterdam) day starts: users filter by their own calendar."""
+    local = datetime.combine(day, time(), tzinfo=LOCAL_ZONE)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    network_id: int | None = None
+    actor_id: int | None = None
+    action: str | None = None
+    result: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    items: list[AuditRecord]
+    next_after: int | None
+    actor_names: dict[int, str] = field(default_factory=dict)
+
+
+def _page(query, after: int | None, limit: int) -> AuditPage:
+    limit = max(1, min(limit, 200))
+    if after is not None:
+        query = query.where(AuditRecord.seq > after)
+    rows = list(db.session.scalars(query.order_by(AuditRecord.seq).limit(limit + 1)))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(rows, rows[-1].seq if has_more and rows else None,
+                     actor_names({r.actor_id for r in rows}))
+
+
+def _chain_id(municipality_id: int) -> int | None:
+    return db.session.scalar(
+        select(AuditChain.id).where(AuditChain.municipality_id == municipality_id))
+
+
+def network_history(user: User, network_id: int, *, after: int | None = None,
+                    limit: int = 50) -> AuditPage:
+    """Every audit record about one network, in sequence order."""
+    network = load_network(user, network_id)
+    query = select(AuditRecord).where(AuditRecord.chain_id == _chain_id(network.municipality_id),
+                                      AuditRecord.network_id == network.id)
+    return _page(query, after, limit)
+
+
+def audit_log(user: User, filters: AuditFilters, *, after: int | None = None,
+              limit: int = 50) -> AuditPage:
+    """The user's municipality's audit trail, filtered, in sequence order."""
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise ValidationFailed("The start date is after the end date.",
+                               errors={"date_from": "after_date_to"})
+    query = select(AuditRecord).where(AuditRecord.chain_id == _chain_id(user.municipality_id))
+    if filters.network_id is not None:
+        query = query.where(AuditRecord.network_id == filters.network_id)
+    if filters.actor_id is not None:
+        query = query.where(AuditRecord.actor_id == filters.actor_id)
+    if filters.action:
+        query = query.where(AuditRecord.action == filters.action)
+    if filters.result:
+        query = query.where(AuditRecord.result == filters.result)
+    if filters.date_from:
+        query = query.where(AuditRecord.occurred_at >= _local_midnight_utc(filters.date_from))
+    if filters.date_to:
+        query = query.where(
+            AuditRecord.occurred_at < _local_midnight_utc(filters.date_to + timedelta(days=1)))
+    return _page(query, after, limit)
+
+
+AUDIT_ACTIONS = (
+    "auth.login", "user.created", "user.roles_changed", "token.created", "token.revoked",
+    "network.created", "network.updated", "network.lead_reassigned", "network.stage_changed",
+    "item.evidence_submitted", "item.approved", "item.rejected", "item.signoff_revoked",
+)
+
+
+def municipality_users(user: User) -> list[User]:
+    """Users of the municipality, for the actor filter."""
+    return list(db.session.scalars(
+        select(User).where(User.municipality_id == user.municipality_id).order_by(User.name)))

@@ -1,0 +1,69 @@
+"""The write transaction: one commit per request, and refused attempts that still get audited.
+
+`write_transaction()` ends any read transaction the request had open, marks the next transaction
+as a write (SQLite then starts it with BEGIN IMMEDIATE), and commits when the block ends. If a
+domain error escapes, everything is rolled back; when the error carries a refusal draft (a
+blocked transition, a four-eyes refusal, a failed login), that record alone is then written in a
+fresh transaction, so a refusal never leaves half a change behind.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..database import write_intent
+from ..domain.errors import Conflict, DomainError
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _start_write() -> None:
+    session = db.session()  # the request's actual Session behind the scoped proxy
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("write_transaction() started with unflushed changes in the session")
+    if session.in_transaction():
+        session.commit()  # ends the read transaction; nothing is pending
+    write_intent.set(True)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run the block as one write transaction; see the module docstring."""
+    token = write_intent.set(write_intent.get())
+    _start_write()
+    try:
+        yield
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.refusal is not None:
+            _record_refusal(exc.refusal)
+        raise
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict("Someone else changed this at the same moment. Reload and try again.") from exc
+    except IntegrityError as exc:
+        db.session.rollback()
+        log.info("integrity error turned into a conflict: %s", exc.orig)
+        raise Conflict("This clashes with data that was saved at the same moment.") from exc
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        write_intent.reset(token)
+
+
+def _record_refusal(draft) -> None:
+    from .audit import append_audit  # local: audit imports this module's helpers indirectly
+
+    try:
+        append_audit(draft)
+        db.session.commit()
+    except Exception:  # the refusal itself must still reach the caller
+        db.session.rollback()
+        log.exception("could not record a refused attempt in the audit trail")

@@ -1,0 +1,35 @@
+"""Access to the workflow definitions loaded at startup (immutable, shared by all requests)."""
+from __future__ import annotations
+
+from flask import current_app
+
+from ..domain.engine import LifecycleEngine
+from ..domain.errors import NotFound
+from ..domain.workflow import WorkflowDefinition
+
+EXTENSION_KEY = "voelspriet.workflows"
+
+
+def all_workflows() -> dict[tuple[str, int], WorkflowDefinition]:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def latest_workflow(name: str) -> WorkflowDefinition:
+    versions = [d for (n, _v), d in all_workflows().items() if n == name]
+    if not versions:
+        raise NotFound(f"No workflow called '{name}' is installed.")
+    return max(versions, key=lambda d: d.version)
+
+
+def workflow_of(network) -> WorkflowDefinition:
+    """The exact definition a network runs on (it keeps its version when a newer one arrives)."""
+    definition = all_workflows().get((network.workflow_name, network.workflow_version))
+    if definition is None:
+        raise NotFound(
+            f"Workflow {network.workflow_name} version {network.workflow_version} is not installed."
+        )
+    return definition
+
+
+def engine_of(network) -> LifecycleEngine:
+    return LifecycleEngine(workflow_of(network))

@@ -1,0 +1,181 @@
+"""Shared fixtures: an app on a freshly migrated database, and factories for users and networks.
+
+Choose the database with `--db sqlite` (default) or `--db postgresql`; the PostgreSQL URL comes
+from TEST_DATABASE_URL (default: the local `test` database). The schema is built once per run
+with the real Alembic migrations (so the audit triggers exist), then every test gets a clean
+copy: a copied SQLite file, or truncated PostgreSQL tables.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lifecycle.config import normalise_database_url
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+TEST_PASSWORD = "correct horse battery staple"
+TABLES = ("audit_record", "audit_chain", "stage_change", "item_state", "signoff", "evidence",
+          "network", "api_token", "user_role", "user_account", "municipality")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", action="store", default="sqlite", choices=("sqlite", "postgresql"),
+                     help="database backend for integration, web and browser tests")
+
+
+@pytest.fixture(scope="session")
+def db_backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+def _upgrade(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from lifecycle import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test", "TESTING": True})
+    with app.app_context():
+        upgrade()
+        from lifecycle.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(db_backend, tmp_path_factory):
+    """Build the schema once with the real migrations; yield a recipe for a clean copy."""
+    if db_backend == "sqlite":
+        template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+        _upgrade(f"sqlite:///{template}")
+        yield ("sqlite", template)
+    else:
+        url = normalise_database_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        _upgrade(url)
+        yield ("postgresql", url)
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    kind, source = migrated_database
+    if kind == "sqlite":
+        target = tmp_path / f"test-{next(_counter)}.sqlite3"
+        shutil.copy(source, target)
+        return f"sqlite:///{target}"
+    engine = create_engine(source)
+    with engine.begin() as conn:
+        # TRUNCATE does not fire the DELETE trigger; the app's own role should not have it.
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO audit_chain (municipality_id, last_seq, last_hash) "
+                          "VALUES (NULL, 0, :h)"), {"h": "0" * 64})
+    engine.dispose()
+    return source
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Settings for the test app; override this fixture in a tier to change them."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    from lifecycle import create_app
+    from lifecycle.extensions import db
+
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user: make_user("lead"), make_user("reviewer", municipality="Venlo")."""
+    from lifecycle.extensions import db
+    from lifecycle.services.accounts import create_user
+    from lifecycle.services.uow import write_transaction
+
+    numbers = itertools.count(1)
+
+    def factory(*roles: str, municipality: str = "Utrecht", name: str | None = None,
+                email: str | None = None):
+        n = next(numbers)
+        roles = list(roles) or ["lead"]
+        with write_transaction():
+            user = create_user(
+                email=email or f"{'-'.join(roles)}{n}@{municipality.lower()}.example.nl",
+                name=name or f"{' '.join(roles).title()} {n}",
+                municipality_name=municipality, roles=roles, password=TEST_PASSWORD,
+            )
+        return db.session.get(type(user), user.id)
+
+    return factory
+
+
+@pytest.fixture
+def make_network(app):
+    """Create a network led by `lead`; fields default to something a lead would write."""
+    from lifecycle.services.networks import create_network
+    from lifecycle.services.uow import write_transaction
+
+    def factory(lead, **fields):
+        data = {
+            "name": "Netwerk Kanaleneiland",
+            "goal": "Vroeg signaleren van spanningen tussen jongeren in de wijk.",
+            "form": "structural",
+            "form_justification": "Een vast netwerk past bij de langdurige opgave in de wijk.",
+            "level": "group",
+            "roles": ["signaling", "mediation"],
+            **fields,
+        }
+        with write_transaction():
+            network = create_network(lead, data)
+        return network
+
+    return factory
+
+
+@pytest.fixture
+def sign_off(app):
+    """Submit evidence (as the lead) and approve it (as the reviewer) for whole checklists."""
+    from lifecycle.services.checklists import approve_item, submit_evidence
+    from lifecycle.services.uow import write_transaction
+    from lifecycle.services.workflows import workflow_of
+
+    def helper(network, lead, reviewer, *checklist_ids: str):
+        definition = workflow_of(network)
+        for checklist_id in checklist_ids:
+            for item in definition.checklist(checklist_id).items:
+                if item.is_auto:
+                    continue
+                with write_transaction():
+                    submit_evidence(lead, network.id, item.id, f"Toelichting bij {item.id}.")
+                with write_transaction():
+                    approve_item(reviewer, network.id, item.id, "Akkoord.")
+
+    return helper
