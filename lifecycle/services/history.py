@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..domain.errors import ValidationFailed
+from ..domain.permissions import ADMIN, AUDITOR, ensure_role
 from ..extensions import db
 from ..models import AuditChain, AuditRecord, User
 from .audit import actor_names
-from .common import load_network
+from .common import actor_of, load_network
 
 
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
@@ -70,7 +71,8 @@ def network_history(user: User, network_id: int, *, after: int | None = None,
 
 def audit_log(user: User, filters: AuditFilters, *, after: int | None = None,
               limit: int = 50) -> AuditPage:
-    """The user's municipality's audit trail, filtered, in sequence order."""
+    """The user's municipality's audit trail, filtered, in sequence order (auditor or admin)."""
+    ensure_role(actor_of(user), AUDITOR, ADMIN)
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ValidationFailed("The start date is after the end date.",
                                errors={"date_from": "after_date_to"})
