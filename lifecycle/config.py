@@ -39,6 +39,31 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+# The NL Design System themes the app can serve: the token stylesheet (inside node_modules)
+# and the class that activates it. A municipality picks one by its slug in MUNICIPALITY_THEMES.
+THEMES = {
+    "voorbeeld": {
+        "stylesheet": "@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css",
+        "class": "voorbeeld-theme",
+    },
+    "utrecht": {
+        "stylesheet": "@utrecht/design-tokens/dist/index.css",
+        "class": "utrecht-theme",
+    },
+}
+
+
+def parse_municipality_themes(value: str) -> dict[str, str]:
+    """Read "slug=theme,slug=theme" (e.g. "utrecht=utrecht"); unknown themes stop startup."""
+    themes: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        slug, _, theme = pair.partition("=")
+        if theme.strip() not in THEMES:
+            raise ValueError(f"MUNICIPALITY_THEMES: unknown theme '{theme.strip()}' for '{slug}'")
+        themes[slug.strip()] = theme.strip()
+    return themes
+
+
 def load_config(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{Path(instance_path) / 'voelspriet.sqlite3'}"
@@ -56,6 +81,9 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PAGE_SIZE": 50,
+        "DEFAULT_THEME": os.environ.get("DEFAULT_THEME", "voorbeeld"),
+        "MUNICIPALITY_THEMES": parse_municipality_themes(os.environ.get("MUNICIPALITY_THEMES", "")),
+        "NODE_MODULES": os.environ.get("NODE_MODULES", str(PROJECT_ROOT / "node_modules")),
         "WTF_CSRF_TIME_LIMIT": None,
         # Behind a reverse proxy, set TRUSTED_PROXIES to the number of proxies in front of us
         # so the audit trail records the client's address rather than the proxy's.

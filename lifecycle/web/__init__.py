@@ -1,10 +1,34 @@
-"""The HTML interface: one blueprint per feature, registered by `register_web`."""
+"""The HTML interface: one blueprint per feature, registered by `register_web`.
+
+Also installs what all pages share: the login manager, the HTML error pages, the language and
+theme in every template, and the vendored NL Design System stylesheets.
+"""
 from __future__ import annotations
 
-from flask import Flask
+import logging
 
+from flask import Flask, abort, render_template, request, send_from_directory
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..config import THEMES
 from ..extensions import db, login_manager
 from ..models import User
+
+log = logging.getLogger(__name__)
+
+ERROR_TITLES = {
+    400: _l("The request is not valid"),
+    403: _l("No access"),
+    404: _l("Page not found"),
+    405: _l("This action is not possible here"),
+    409: _l("Conflict"),
+    413: _l("The request is too large"),
+    500: _l("Something went wrong"),
+}
 
 
 @login_manager.user_loader
@@ -14,5 +38,75 @@ def _load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
+def _theme_for_request(app: Flask) -> dict:
+    name = app.config["DEFAULT_THEME"]
+    if current_user.is_authenticated:
+        name = app.config["MUNICIPALITY_THEMES"].get(current_user.municipality.slug, name)
+    return {"name": name, **THEMES.get(name, THEMES["voorbeeld"])}
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
 def register_web(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .i18n import bp as i18n_bp
+
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    for blueprint in (auth_bp, i18n_bp):
+        app.register_blueprint(blueprint)
+    _register_optional_blueprints(app)
+
+    @app.route("/assets/<path:filename>")
+    def vendor_asset(filename: str):
+        """Serve the installed NL Design System CSS; nothing is fetched from a CDN."""
+        allowed = {"@utrecht/component-library-css/dist/index.css"} | {
+            theme["stylesheet"] for theme in THEMES.values()}
+        if filename not in allowed:
+            abort(404)
+        return send_from_directory(app.config["NODE_MODULES"], filename, max_age=3600)
+
+    @app.context_processor
+    def _template_globals():
+        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        return {
+            "current_locale": locale,
+            "languages": app.config["LANGUAGES"],
+            "theme": _theme_for_request(app),
+            "url_endpoints": app.view_functions.keys(),
+        }
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        if _is_api_request():
+            return error
+        return render_template("errors/error.html", status=400, title=ERROR_TITLES[400],
+                               detail=_l("The form has expired. Go back, reload the page and "
+                                         "try again.")), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if _is_api_request():
+            return error  # the API blueprint answers with problem+json itself
+        status = error.code or 500
+        return render_template("errors/error.html", status=status,
+                               title=ERROR_TITLES.get(status, error.name), detail=None), status
+
+
+def _register_optional_blueprints(app: Flask) -> None:
+    """Feature blueprints; each module exposes `bp`."""
+    import importlib
+
+    for module_name in ("dashboard", "networks", "items", "history", "account", "pages"):
+        try:
+            module = importlib.import_module(f"{__name__}.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{module_name}":
+                raise
+            continue
+        app.register_blueprint(module.bp)

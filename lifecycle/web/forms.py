@@ -1,0 +1,97 @@
+"""WTForms forms of the HTML interface (Flask-WTF adds CSRF protection to each)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (DateField, EmailField, HiddenField, PasswordField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from flask_babel import lazy_gettext as _l
+
+from ..services.networks import MAX_NAME, MAX_TEXT
+
+FORM_CHOICES = [("structural", _l("Structural key-figure network")),
+                ("ad_hoc", _l("Ad hoc network"))]
+LEVEL_CHOICES = [("individual", _l("Individual: parents, educators, key figures")),
+                 ("group", _l("Group: mosques, sports clubs, schools")),
+                 ("broad", _l("Broad: a social agenda or a location"))]
+ROLE_CHOICES = [("policy", _l("Think along with policy")),
+                ("mediation", _l("Mediate when tension rises")),
+                ("prevention", _l("Run preventive activities")),
+                ("signaling", _l("Signal and share concerns"))]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class NetworkForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=MAX_NAME)])
+    goal = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=MAX_TEXT)],
+                         description=_l("Which problem does the network address, and what "
+                                        "should it achieve?"))
+    form = SelectField(_l("Network form"), choices=FORM_CHOICES)
+    form_justification = TextAreaField(
+        _l("Why this form?"), validators=[Optional(), Length(max=MAX_TEXT)],
+        description=_l("Explain in a few sentences why this form fits the goal."))
+    level = SelectField(_l("Level"), choices=LEVEL_CHOICES)
+    roles = MultiCheckboxField(_l("Roles of the network"), choices=ROLE_CHOICES,
+                               validate_choice=True)
+    version = HiddenField()
+
+
+class LeadForm(FlaskForm):
+    lead_id = SelectField(_l("Project lead"), coerce=int)
+    version = HiddenField()
+
+
+class EvidenceForm(FlaskForm):
+    justification = TextAreaField(_l("Justification"),
+                                  validators=[DataRequired(), Length(max=MAX_TEXT)])
+    links = TextAreaField(_l("Links (optional)"), validators=[Optional(), Length(max=40_000)],
+                          description=_l("One link per line, starting with https://"))
+
+
+class DecisionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+
+
+class TransitionForm(FlaskForm):
+    trigger = HiddenField(validators=[DataRequired()])
+    expected_stage = HiddenField()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+class TokenForm(FlaskForm):
+    label = StringField(_l("Name of the token"), validators=[Optional(), Length(max=100)],
+                        description=_l("So you know later what it is for."))
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters in the query string (GET): no CSRF token needed."""
+
+    class Meta:
+        csrf = False
+
+    network = StringField(_l("Network number"), validators=[Optional(), Length(max=12)])
+    actor = SelectField(_l("User"), coerce=str, validate_choice=False)
+    action = SelectField(_l("Action"), coerce=str, validate_choice=False)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("Up to and including"), validators=[Optional()])
