@@ -6,9 +6,10 @@ theme in every template, and the vendored NL Design System stylesheets.
 from __future__ import annotations
 
 import logging
+from datetime import timezone
 
 from flask import Flask, abort, render_template, request, send_from_directory
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import THEMES
 from ..extensions import db, login_manager
 from ..models import User
+from .common import localized
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,21 @@ def register_web(app: Flask) -> None:
             "theme": _theme_for_request(app),
             "url_endpoints": app.view_functions.keys(),
         }
+
+    @app.template_filter("localtime")
+    def _localtime(value, format: str = "medium"):
+        """Show a stored (naive UTC) moment in the user's locale and Europe/Amsterdam time."""
+        if value is None:
+            return ""
+        return format_datetime(value.replace(tzinfo=timezone.utc), format)
+
+    @app.template_filter("localdate")
+    def _localdate(value, format: str = "medium"):
+        if value is None:
+            return ""
+        return format_date(value, format)
+
+    app.add_template_global(localized, "localized")
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
