@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, load_config
@@ -21,10 +21,14 @@ log = logging.getLogger(__name__)
 
 
 def select_locale() -> str:
-    """The language: the user's explicit choice in this session, else Dutch."""
-    from flask import current_app
-
+    """The language: the session's explicit choice (pages) or Accept-Language (API), else Dutch."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands have no session to choose a language in
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        # API clients have no session; they say what they want in the standard header.
+        return request.accept_languages.best_match(languages) or \
+            current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

@@ -1,0 +1,75 @@
+"""The `api_v1` blueprint and what every API request goes through before its handler.
+
+Authentication is by personal API token only: `Authorization: Bearer <token>`. A session
+cookie is ignored, so a page in the user's browser can never act through the API on their
+behalf (which is also why the blueprint is exempt from CSRF). The user lives in `flask.g` for
+this request only; Flask-Login's session is never touched.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, g, request
+from flask_babel import gettext as _
+
+from ..domain.errors import NotFound
+from ..models import User
+from ..services.accounts import user_for_token
+from .inputs import MAX_BODY_BYTES, MAX_INTEGER_ID
+from .problems import BEARER_CHALLENGE, Problem, register_problem_handlers
+
+log = logging.getLogger(__name__)
+
+api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+register_problem_handlers(api_v1)
+
+# Endpoints anyone may read: the problem type descriptions the `type` URIs point to.
+PUBLIC_ENDPOINTS = frozenset({"api_v1.problem_types", "api_v1.problem_type"})
+
+
+def api_user() -> User:
+    """The user the request's token belongs to (set by `authenticate_request`)."""
+    return g.api_user
+
+
+def bearer_token() -> str | None:
+    scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
+@api_v1.before_request
+def authenticate_request() -> None:
+    """Resolve the bearer token to a user, or answer 401."""
+    g.api_user = None
+    request.max_content_length = MAX_BODY_BYTES
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    token = bearer_token()
+    if token is None:
+        raise Problem("unauthorized",
+                      _("Send your personal API token as 'Authorization: Bearer <token>'."),
+                      headers={"WWW-Authenticate": BEARER_CHALLENGE})
+    user = user_for_token(token)
+    if user is None:
+        log.info("API request with an unknown or revoked token from %s", request.remote_addr)
+        raise Problem("unauthorized", _("This API token is unknown or has been revoked."),
+                      headers={"WWW-Authenticate": BEARER_CHALLENGE + ', error="invalid_token"'})
+    g.api_user = user
+
+
+@api_v1.before_request
+def refuse_impossible_ids() -> None:
+    """A path id beyond the database's integer range names nothing: 404, never a DB error."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and value > MAX_INTEGER_ID:
+            raise NotFound("No such object.")
+
+
+@api_v1.after_request
+def never_cache(response: Response) -> Response:
+    # Answers hold personal and audit data, and they differ per token.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.vary.add("Authorization")
+    return response
