@@ -97,11 +97,33 @@ def app_config(database_url, tmp_path):
 
 
 @pytest.fixture
-def app(app_config):
+def fast_password_hashing(monkeypatch):
+    """Argon2id with the smallest costs: the tests check behaviour, not hashing strength."""
+    from argon2 import PasswordHasher
+
+    from lifecycle.services import accounts
+
+    monkeypatch.setattr(accounts, "password_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def app(app_config, fast_password_hashing):
     from lifecycle import create_app
     from lifecycle.extensions import db
 
     app = create_app(app_config)
+
+    def _fresh_request_globals():
+        # Requests in a test reuse this app context, and so its `g`, where Flask-Login caches
+        # the user, Flask-Babel the locale and Flask-WTF the CSRF token: without this, a second
+        # client would act as whoever the first one was. In production each request has its own.
+        from flask import g
+
+        for name in list(g):
+            g.pop(name)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         yield app
         db.session.remove()
