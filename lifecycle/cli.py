@@ -1,8 +1,308 @@
-"""Command-line administration: users, tokens, demo data and audit verification."""
+"""Command-line administration: users, tokens, demo data and audit verification.
+
+Each command parses its input, makes one service call (inside `write_transaction()` when it
+writes) and prints the outcome. Misuse and refused requests print one clear line on stderr and
+exit with code 2; `audit verify` exits with 1 when a chain is broken, so a script can tell a
+damaged audit trail from a mistyped command. Command help texts stay English (operator
+documentation); everything a command prints goes through Flask-Babel.
+"""
 from __future__ import annotations
 
+import functools
+import sys
+from datetime import datetime
+from typing import Any, Callable, Iterable, NoReturn, Sequence
+
+import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from .domain.errors import DomainError, NotFound, ValidationFailed
+from .domain.permissions import ROLES
+from .extensions import db
+from .models import Municipality, User
+from .services.accounts import (
+    MIN_PASSWORD_LENGTH, create_token, create_user, find_user_by_email, list_tokens, list_users,
+    revoke_token, set_user_roles_as_operator,
+)
+from .services.audit import verify_audit
+from .services.uow import write_transaction
+
+# Written into the audit trail's "origin" for changes made here, where there is no IP address.
+CLI_ORIGIN = "cli"
+DEFAULT_LOGIN_URL = "http://127.0.0.1:5000/"
+
+MISUSE = 2
+CHAIN_BROKEN = 1
+
+users_cli = AppGroup("users", help="Create and list users, and set their roles.")
+tokens_cli = AppGroup("tokens", help="Create, list and revoke personal API tokens.")
+audit_cli = AppGroup("audit", help="Check the tamper-evident audit trail.")
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line on stderr and stop with the misuse exit code."""
+    click.echo(_("Error: %(message)s", message=message), err=True)
+    raise SystemExit(MISUSE)
+
+
+def _validation_message(exc: ValidationFailed) -> str:
+    """Say in the operator's words which input was wrong (the domain's text is English only)."""
+    messages = {
+        ("email", "invalid"): lambda: _("This is not a valid e-mail address."),
+        ("email", "taken"): lambda: _("A user with this e-mail address exists already."),
+        ("name", "required"): lambda: _("Give the user's name with --name."),
+        ("municipality", "required"): lambda: _(
+            "Give the municipality's name with --municipality."),
+        ("role", "invalid"): lambda: _("Roles must be one or more of: %(roles)s.",
+                                       roles=", ".join(ROLES)),
+        ("password", "too_short"): lambda: _(
+            "A password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+    }
+    known = [messages[key]() for key in exc.errors.items() if key in messages]
+    return " ".join(known) if known else exc.message
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn refused requests and an unprepared database into a message and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            fail(_validation_message(exc))
+        except DomainError as exc:
+            db.session.rollback()
+            fail(exc.message)
+        except (OperationalError, ProgrammingError) as exc:
+            db.session.rollback()
+            problem = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            fail(_("The database is not ready (%(problem)s). Create or upgrade it first with: "
+                   "flask --app wsgi db upgrade", problem=problem))
+
+    return wrapper
+
+
+def _user_by_email(email: str) -> User:
+    try:
+        return find_user_by_email(email)
+    except NotFound:
+        fail(_("There is no user with the e-mail address %(email)s.", email=email))
+
+
+def _moment(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def echo_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Print rows as plain aligned columns, easy to read and to grep."""
+    rows = [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    for line in [list(map(str, headers)), ["-" * w for w in widths], *rows]:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+
+
+def read_password() -> str:
+    """Ask twice, hidden, at a terminal; otherwise take the first line of standard input."""
+    stdin = sys.stdin
+    if stdin is None:  # started with standard input closed
+        fail(_("Give the password on standard input, on one line."))
+    if stdin.isatty():
+        return click.prompt(_("Password"), hide_input=True,
+                            confirmation_prompt=_("Repeat the password"))
+    line = stdin.readline()
+    if not line:
+        fail(_("Give the password on standard input, on one line."))
+    # Only the line ending goes: spaces may be part of a pass phrase.
+    return line.rstrip("\r\n")
+
+
+def _roles_text(user: User) -> str:
+    return ", ".join(sorted(user.roles))
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The user's full name.")
+@click.option("--municipality", "municipality_name", required=True,
+              help="The municipality the user belongs to (created if new).")
+@click.option("--role", "roles", required=True, multiple=True, type=click.Choice(ROLES),
+              help="A role; repeat the option for several.")
+@reports_errors
+def create_user_command(email: str, name: str, municipality_name: str,
+                        roles: tuple[str, ...]) -> None:
+    """Create a user; the password is read from standard input."""
+    password = read_password()
+    with write_transaction():
+        user = create_user(email=email, name=name, municipality_name=municipality_name,
+                           roles=list(roles), password=password, origin=CLI_ORIGIN)
+    click.echo(_("Created user %(id)d: %(email)s, municipality %(municipality)s, "
+                 "roles %(roles)s.", id=user.id, email=user.email,
+                 municipality=user.municipality.name, roles=_roles_text(user)))
+
+
+@users_cli.command("roles")
+@click.argument("email")
+@click.option("--role", "roles", required=True, multiple=True, type=click.Choice(ROLES),
+              help="A role; repeat the option for several. Replaces the current roles.")
+@reports_errors
+def set_roles_command(email: str, roles: tuple[str, ...]) -> None:
+    """Replace a user's roles."""
+    user = _user_by_email(email)
+    with write_transaction():
+        user = set_user_roles_as_operator(user.id, list(roles), origin=CLI_ORIGIN)
+    click.echo(_("Roles of %(email)s are now: %(roles)s.", email=user.email,
+                 roles=_roles_text(user)))
+
+
+@users_cli.command("list")
+@click.option("--municipality", "municipality_name", default=None,
+              help="Only the users of this municipality.")
+@reports_errors
+def list_users_command(municipality_name: str | None) -> None:
+    """List users with their municipality and roles."""
+    try:
+        users = list_users(municipality_name)
+    except NotFound:
+        fail(_("There is no municipality called %(name)s.", name=municipality_name))
+    if not users:
+        click.echo(_("No users yet."))
+        return
+    echo_table(
+        [_("id"), _("e-mail"), _("name"), _("municipality"), _("roles"), _("active")],
+        [(u.id, u.email, u.name, u.municipality.name, _roles_text(u),
+          _("yes") if u.is_active else _("no")) for u in users],
+    )
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--label", default=None, help="What the token is for (at most 100 characters).")
+@reports_errors
+def create_token_command(email: str, label: str | None) -> None:
+    """Make a personal API token for a user and print it once."""
+    user = _user_by_email(email)
+    with write_transaction():
+        token = create_token(user, label=label, origin=CLI_ORIGIN)
+    # Only the token on stdout, so `token=$(flask --app wsgi tokens create ...)` just works.
+    click.echo(token)
+    click.echo(_("Keep this token safe: it is shown only now and cannot be shown again. "
+                 "Use it as: Authorization: Bearer <token>"), err=True)
+
+
+@tokens_cli.command("list")
+@click.argument("email")
+@reports_errors
+def list_tokens_command(email: str) -> None:
+    """List a user's tokens (their prefix only: the tokens themselves are not stored)."""
+    tokens = list_tokens(_user_by_email(email))
+    if not tokens:
+        click.echo(_("%(email)s has no tokens.", email=email))
+        return
+    echo_table([_("id"), _("prefix"), _("label"), _("created"), _("revoked")],
+               [(t.id, t.prefix, t.label or "-", _moment(t.created_at), _moment(t.revoked_at))
+                for t in tokens])
+
+
+@tokens_cli.command("revoke")
+@click.argument("email")
+@click.argument("token_id", type=int)
+@reports_errors
+def revoke_token_command(email: str, token_id: int) -> None:
+    """Revoke one of a user's tokens (see `tokens list` for the id)."""
+    user = _user_by_email(email)
+    try:
+        with write_transaction():
+            row = revoke_token(user, token_id, origin=CLI_ORIGIN)
+    except NotFound:
+        fail(_("%(email)s has no token with id %(id)d.", email=email, id=token_id))
+    click.echo(_("Token %(id)d (%(prefix)s...) is revoked since %(moment)s.", id=row.id,
+                 prefix=row.prefix, moment=_moment(row.revoked_at)))
+
+
+def _chain_names(municipality_ids: set[int | None]) -> dict[int | None, str]:
+    ids = {i for i in municipality_ids if i is not None}
+    names: dict[int | None, str] = {None: _("system")}
+    if ids:
+        names.update(db.session.execute(
+            select(Municipality.id, Municipality.name).where(Municipality.id.in_(ids))).all())
+    return names
+
+
+@audit_cli.command("verify")
+@reports_errors
+def verify_audit_command() -> None:
+    """Walk every hash chain; exit 1 on the first break or gap in any chain."""
+    try:
+        reports = verify_audit()
+    except (OperationalError, ProgrammingError):
+        raise
+    except Exception as exc:  # a row the database can no longer even decode is a broken trail
+        db.session.rollback()
+        click.echo("BROKEN: " + _("the audit trail cannot be read: %(problem)s",
+                                  problem=str(exc).splitlines()[0] if str(exc) else repr(exc)))
+        raise SystemExit(CHAIN_BROKEN)
+    names = _chain_names({report.municipality_id for report in reports})
+    broken = [report for report in reports if not report.result.ok]
+    if broken:
+        for report in broken:
+            click.echo("BROKEN: " + _(
+                "%(chain)s: first broken sequence number %(seq)d: %(problem)s",
+                chain=names.get(report.municipality_id, report.municipality_id),
+                seq=report.result.broken_seq, problem=report.result.problem))
+        click.echo(_("%(broken)d of %(chains)d chains are broken.", broken=len(broken),
+                     chains=len(reports)))
+        raise SystemExit(CHAIN_BROKEN)
+    total = sum(report.result.count for report in reports)
+    click.echo("OK: " + _("%(records)d records in %(chains)d chains",
+                          records=total, chains=len(reports)))
+    for report in reports:
+        click.echo("  " + _("%(chain)s: %(count)d records",
+                            chain=names.get(report.municipality_id, report.municipality_id),
+                            count=report.result.count))
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True,
+              help="Load only into a database without users; otherwise just show the accounts.")
+@click.option("--url", default=DEFAULT_LOGIN_URL, show_default=True,
+              help="Where the app runs, printed as the place to log in.")
+@reports_errors
+def demo_command(if_empty: bool, url: str) -> None:
+    """Load realistic demo data for two municipalities into a fresh database."""
+    from .demo import DEMO_ACCOUNTS, DEMO_PASSWORD, database_has_users, demo_accounts_present, \
+        load_demo
+
+    if database_has_users():
+        if not if_empty:
+            fail(_("The database already has users, so no demo data was loaded. Use a fresh "
+                   "database: set DATABASE_URL to a new one (or remove the SQLite file in the "
+                   "instance folder), run flask --app wsgi db upgrade, then this command."))
+        if not demo_accounts_present():
+            click.echo(_("The database already has users of its own; no demo data was loaded."))
+            return
+        click.echo(_("The demo data is already loaded."))
+    else:
+        summary = load_demo()
+        click.echo(_("Demo data loaded: %(municipalities)d municipalities, %(users)d users, "
+                     "%(networks)d networks, %(records)d audit records.", **summary))
+    click.echo()
+    echo_table([_("e-mail"), _("roles"), _("municipality"), _("name")],
+               [(a.email, ", ".join(a.roles), a.municipality, a.name) for a in DEMO_ACCOUNTS])
+    click.echo()
+    click.echo(_("Every demo account has the password: %(password)s", password=DEMO_PASSWORD))
+    click.echo(_("Log in at %(url)s", url=url))
 
 
 def register_cli(app: Flask) -> None:
-    pass
+    """Add the administration commands to `flask --app wsgi ...`."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(demo_command)

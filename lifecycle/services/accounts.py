@@ -84,7 +84,7 @@ def create_user(*, email: str, name: str, municipality_name: str, roles: list[st
     if created_by is not None and created_by.municipality_id != municipality.id:
         raise NotAllowed("Administrators create users in their own municipality only.")
     user = User(email=email, name=name, municipality_id=municipality.id,
-                password_hash=password_hasher.hash(password),
+                password_hash=password_hasher.hash(password), created_at=now_or(now),
                 role_rows=[UserRole(role=r) for r in roles])
     db.session.add(user)
     db.session.flush()
@@ -114,6 +114,36 @@ def set_user_roles(admin: User, user_id: int, roles: list[str], *, origin: str |
         before={"roles": before}, after={"roles": roles},
     ), now_or(now))
     return user
+
+
+def set_user_roles_as_operator(user_id: int, roles: list[str], *, origin: str | None = None,
+                               now: datetime | None = None) -> User:
+    """The operator (command line, no acting user) changes a user's roles; audited, actor None."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    roles = _check_roles(roles)
+    before = sorted(user.roles)
+    user.role_rows = [UserRole(role=r) for r in roles]
+    db.session.flush()
+    append_audit(AuditDraft(
+        municipality_id=user.municipality_id, actor_id=None, object_type="user",
+        object_id=str(user.id), action="user.roles_changed", origin=origin,
+        before={"roles": before}, after={"roles": roles},
+    ), now_or(now))
+    return user
+
+
+def list_users(municipality_name: str | None = None) -> list[User]:
+    """Every user (for the operator), optionally of one municipality, by municipality and e-mail."""
+    query = select(User).join(Municipality).order_by(Municipality.name, User.email)
+    if municipality_name is not None:
+        municipality = db.session.scalars(select(Municipality).where(
+            func.lower(Municipality.name) == municipality_name.strip().lower())).one_or_none()
+        if municipality is None:
+            raise NotFound("No such municipality.")
+        query = query.where(User.municipality_id == municipality.id)
+    return list(db.session.scalars(query))
 
 
 def authenticate(email: str, password: str, *, origin: str | None = None,

@@ -1,0 +1,791 @@
+"""Realistic demo data: two municipalities, their people, and networks at every stage.
+
+Everything goes through the real services, one write transaction per step as the web app would
+do it, so the audit trail is genuine and verifies. Each step carries its own moment (`now=`),
+spread over the past eighteen months on working days; the steps of all networks are run in time
+order, so every hash chain only moves forward in time.
+
+The people, places and texts are fictional but follow the ESS article on key-figure networks.
+As in real use, no text names a person of concern or records anyone's faith or origin:
+composition is described per organisation and sector, signals per theme.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Callable
+
+from babel.dates import format_date
+from sqlalchemy import func, select
+
+from .domain.errors import DomainError, FourEyesViolation, GateBlocked
+from .extensions import db
+from .models import AuditRecord, Municipality, Network, User
+from .services.accounts import authenticate, create_user
+from .services.checklists import approve_item, reject_item, revoke_signoff, submit_evidence
+from .services.lifecycle import advance_network
+from .services.networks import create_network, update_network
+from .services.uow import write_transaction
+from .services.workflows import latest_workflow
+
+DEMO_PASSWORD = "voelspriet-demo"
+WORKFLOW = "network-lifecycle"
+HISTORY_DAYS = 540  # about eighteen months
+CLI_ORIGIN = "cli"  # the audit origin of what the operator does at the command line
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    key: str
+    email: str
+    name: str
+    municipality: str
+    roles: tuple[str, ...]
+    # The workstation address the audit trail shows for this person (RFC 5737 example ranges).
+    origin: str
+
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount("ilse", "ilse.verstappen@venlo.example.nl", "Ilse Verstappen", "Venlo",
+                ("admin",), "192.0.2.10"),
+    DemoAccount("sanne", "sanne.hermans@venlo.example.nl", "Sanne Hermans", "Venlo",
+                ("lead",), "192.0.2.21"),
+    DemoAccount("youssef", "youssef.elidrissi@venlo.example.nl", "Youssef El Idrissi", "Venlo",
+                ("lead", "reviewer"), "192.0.2.22"),
+    DemoAccount("marieke", "marieke.peeters@venlo.example.nl", "Marieke Peeters", "Venlo",
+                ("reviewer",), "192.0.2.31"),
+    DemoAccount("ruud", "ruud.janssen@venlo.example.nl", "Ruud Janssen", "Venlo",
+                ("auditor",), "192.0.2.41"),
+    DemoAccount("noor", "noor.bakker@amersfoort.example.nl", "Noor Bakker", "Amersfoort",
+                ("admin",), "198.51.100.10"),
+    DemoAccount("daan", "daan.devries@amersfoort.example.nl", "Daan de Vries", "Amersfoort",
+                ("lead",), "198.51.100.21"),
+    DemoAccount("fatma", "fatma.yildiz@amersfoort.example.nl", "Fatma Yıldız", "Amersfoort",
+                ("reviewer",), "198.51.100.31"),
+    DemoAccount("henk", "henk.vandijk@amersfoort.example.nl", "Henk van Dijk", "Amersfoort",
+                ("auditor",), "198.51.100.41"),
+)
+ACCOUNTS_BY_KEY = {account.key: account for account in DEMO_ACCOUNTS}
+
+
+def database_has_users() -> bool:
+    return db.session.scalar(select(func.count()).select_from(User)) > 0
+
+
+def demo_accounts_present() -> bool:
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    found = db.session.scalar(select(func.count()).select_from(User).where(User.email.in_(emails)))
+    return found == len(emails)
+
+
+def dutch_date(day: date) -> str:
+    return format_date(day, format="long", locale="nl")
+
+
+# Evidence per checklist item. `{today}` and `{valid_until}` come from the step's own moment;
+# the other fields from the network's context below.
+EVIDENCE: dict[str, str] = {
+    "orientation.problem_goal": (
+        "Vraagstuk: {problem} Doel: {aim} Het netwerk is de voelspriet van de gemeente: "
+        "signalen komen vroeg binnen, spanningen kunnen samen worden gekalmeerd en de "
+        "gemeente krijgt input voor beleid."),
+    "orientation.stakeholders_mapped": (
+        "Krachtenveldanalyse gemaakt met {stakeholders}. Per partij staat erin wie formeel "
+        "bestuurt, wie informeel gezag heeft en hoe de partijen zich tot elkaar en tot de "
+        "gemeente verhouden. Aandachtspunt: {power_note}"),
+    "orientation.boards_approached": (
+        "Besturen benaderd: {boards}. Met elk bestuur is een kennismakingsgesprek gevoerd; de "
+        "besturen dragen zelf kandidaten voor, zodat we niet alleen met losse personen spreken."),
+    "orientation.intakes_held": (
+        "{intakes} intakegesprekken gevoerd met kandidaten uit {sectors}. Besproken: motivatie, "
+        "eigen netwerk, en de bereidheid om open te staan voor andere meningen zonder "
+        "belangenbehartiging voor de eigen groep. {intake_outcome}"),
+    "mandate.sponsor_named": (
+        "Bestuurlijk opdrachtgever is {sponsor}. Afgestemd in het portefeuillehoudersoverleg "
+        "van {today}."),
+    "mandate.decision_recorded": (
+        "Besluit van {body} van {today}, kenmerk {reference}, geldig tot {valid_until}. Het "
+        "mandaat omvat het opzetten en onderhouden van het netwerk en het delen van signalen "
+        "op themaniveau, nooit over personen."),
+    "mandate.roles_described": (
+        "De gemeente faciliteert, zit de bijeenkomsten voor via de projectleider en koppelt "
+        "terug wat er met signalen gebeurt. Leden denken mee, signaleren en bemiddelen vanuit "
+        "hun eigen rol; zij spreken niet namens de gemeente en de gemeente niet namens hen."),
+    "mandate.resources_settled": (
+        "Budget: {budget} per jaar voor zaalhuur, bijeenkomsten en een jaarlijkse training. "
+        "Vast aanspreekpunt: {contact}."),
+    "church_state.public_purpose": (
+        "Het doel is openbaar en niet-religieus: {public_purpose} Vastgelegd in de "
+        "startnotitie."),
+    "church_state.no_faith_content": (
+        "De gemeente spreekt met organisaties over maatschappelijke vraagstukken, niet over "
+        "geloofsinhoud of interne religieuze zaken. Dit staat in de huisregels en de "
+        "projectleider licht het toe aan elke nieuwe deelnemer."),
+    "church_state.equal_treatment": (
+        "Uitgenodigd: {faith_orgs}. Alle religieuze en levensbeschouwelijke organisaties in het "
+        "gebied kregen dezelfde uitnodiging en dezelfde informatie; de verzendlijst is "
+        "opgenomen in het dossier."),
+    "church_state.general_interest_funding": (
+        "Er gaat geen geld naar religieuze activiteiten. Bijdragen alleen voor activiteiten van "
+        "algemeen belang, zoals {funded_activity}, open voor alle inwoners."),
+    "church_state.members_briefed": (
+        "Op de bijeenkomst van {today} is het principe van scheiding van kerk en staat "
+        "toegelicht, met voorbeelden van wat wel en niet kan. Alle leden ontvingen de notitie."),
+    "core_functioning.house_rules": (
+        "Huisregels vastgesteld in de eerste kernbijeenkomst: we staan open voor elkaars "
+        "mening; niemand doet aan belangenbehartiging voor de eigen groep; wat in het netwerk "
+        "gedeeld wordt blijft vertrouwelijk en heeft geen directe gevolgen (veilige omgeving); "
+        "en we respecteren de scheiding van kerk en staat."),
+    "core_functioning.core_meetings": (
+        "{meetings} kernbijeenkomsten gehouden. Onderwerpen: {meeting_topics}."),
+    "core_functioning.core_evaluated": "Evaluatie met de kernleden op {today}: {evaluation}",
+    "diversity.sectors_spread": (
+        "De groep van {size} leden komt uit {sector_spread}. De telling per sector staat bij de "
+        "automatisch berekende spreiding."),
+    "diversity.communities_reached": (
+        "Via de deelnemende organisaties bereiken we {communities}; per gemeenschap zijn er "
+        "minstens twee stemmen, zodat we niet op één vertegenwoordiger leunen."),
+    "diversity.formal_and_informal": (
+        "Formele leiders: {formal}. Informele sleutelfiguren: {informal}."),
+    "diversity.age_gender_spread": (
+        "Leeftijden van begin twintig tot ruim zestig, verdeeld over drie leeftijdsbanden; "
+        "{gender_spread}."),
+    "diversity.member_types": (
+        "Aanwezig: verbinders ({connectors}), vertegenwoordigers van besturen, doeners die "
+        "activiteiten trekken, en twee kritische denkers die de groep scherp houden."),
+    "maintenance_plan.cadence": (
+        "Het netwerk komt {cadence} bij elkaar, ook als er niets speelt, zodat het contact "
+        "tussen incidenten door levend blijft."),
+    "maintenance_plan.contact_person": (
+        "Vast aanspreekpunt voor de leden: {contact}; bij afwezigheid neemt de "
+        "beleidsadviseur veiligheid waar."),
+    "maintenance_plan.feedback_loop": (
+        "Signalen gaan op themaniveau naar {signal_receiver}. Binnen zes weken hoort het "
+        "netwerk wat ermee is gedaan; dat is een vast agendapunt."),
+    "maintenance_plan.annual_review": (
+        "Jaarlijkse evaluatie gepland in {review_month}, samen met de bestuurlijk opdrachtgever "
+        "en een afvaardiging van de leden."),
+}
+
+APPROVAL_COMMENTS = (
+    "Akkoord.",
+    "Akkoord, helder onderbouwd.",
+    "Akkoord; sluit aan bij de startnotitie.",
+    "Akkoord. Goed dat dit schriftelijk is vastgelegd.",
+    "Akkoord, gecontroleerd in het dossier.",
+)
+
+COMMON_CONTEXT = {
+    "sponsor": "de burgemeester (portefeuille openbare orde en veiligheid)",
+    "body": "het college van burgemeester en wethouders",
+    "budget": "€ 12.500",
+    "public_purpose": ("sociale stabiliteit en een veilige, verbonden wijk voor alle "
+                       "inwoners, ongeacht hun achtergrond of overtuiging."),
+    "funded_activity": "een wijkdialoog en een training over omgaan met polarisatie",
+    "meetings": "Vier",
+    "meeting_topics": ("kennismaking en huisregels, het beeld van de wijk, omgaan met "
+                       "spanningen op sociale media, en een casusbespreking op themaniveau"),
+    "evaluation": ("de leden voelen zich vrij om te spreken en zien meerwaarde; wens is "
+                   "om jongeren en ondernemers toe te voegen."),
+    "size": "elf",
+    "gender_spread": "zes vrouwen en vijf mannen",
+    "connectors": "onder wie de jongerenwerker en een buurtvader",
+    "cadence": "elke zes weken",
+    "signal_receiver": ("het driehoeksoverleg veiligheid en de beleidsadviseur sociaal "
+                        "domein"),
+    "review_month": "september",
+    "intake_outcome": "De groep past bij het doel; twee kandidaten schuiven later aan.",
+}
+
+
+@dataclass(order=True)
+class _Step:
+    at: datetime
+    order: int
+    run: Callable[[datetime], None] = field(compare=False)
+    what: str = field(compare=False, default="")
+
+
+class _Script:
+    """Collects the steps of every story, then runs them in time order."""
+
+    def __init__(self, start: date, seed: int = 2024) -> None:
+        self.start = start
+        self.rng = random.Random(seed)  # fixed: the same demo every time, apart from dates
+        self.steps: list[_Step] = []
+        self.order = itertools.count()
+        self.users: dict[str, int] = {}
+        self.networks: dict[str, int] = {}
+        self.final_steps: list[Callable[[], None]] = []
+
+    def working_moment(self, day_offset: int) -> datetime:
+        day = self.start + timedelta(days=day_offset)
+        while day.weekday() >= 5:  # nobody signs off on a Sunday in the demo
+            day += timedelta(days=1)
+        return datetime.combine(day, time(self.rng.randint(7, 15), self.rng.randint(0, 59)))
+
+    def add(self, at: datetime, run: Callable[[datetime], None], what: str) -> None:
+        self.steps.append(_Step(at, next(self.order), run, what))
+
+    def user(self, key: str) -> User:
+        return db.session.get(User, self.users[key])
+
+    def add_today(self, run: Callable[[], None]) -> None:
+        """A step for the very end: refused attempts are stamped with the real clock."""
+        self.final_steps.append(run)
+
+    def run(self, latest_allowed: datetime) -> None:
+        steps = sorted(self.steps)
+        if steps and steps[-1].at >= latest_allowed:
+            raise RuntimeError(f"demo step '{steps[-1].what}' would lie in the future")
+        for step in steps:
+            step.run(step.at)
+        for final_step in self.final_steps:
+            final_step()
+
+
+def _expect_refusal(error: type[DomainError], action: Callable[[], Any]) -> None:
+    """Run a step that a rule must refuse; the refusal itself lands in the audit trail."""
+    try:
+        with write_transaction():
+            action()
+    except error:
+        return
+    raise RuntimeError("a demo step that should have been refused went through")
+
+
+class _Story:
+    """One network's life: each step happens some working days after the previous one."""
+
+    def __init__(self, script: _Script, key: str, *, lead: str, reviewer: str, day: int,
+                 fields: dict[str, Any], context: dict[str, str]) -> None:
+        self.script, self.key, self.lead, self.reviewer = script, key, lead, reviewer
+        self.context = {**COMMON_CONTEXT, **context}
+        self.cursor = script.working_moment(day)
+        self.definition = latest_workflow(WORKFLOW)
+        creator = lead
+
+        def create(at: datetime) -> None:
+            user = script.user(creator)
+            with write_transaction():
+                network = create_network(user, dict(fields), origin=self._origin(creator), now=at)
+            script.networks[key] = network.id
+
+        script.add(self.cursor, create, f"{key}: create")
+
+    def _origin(self, user_key: str) -> str:
+        return ACCOUNTS_BY_KEY[user_key].origin
+
+    def _next(self, days: int) -> datetime:
+        if days <= 0:
+            self.cursor += timedelta(minutes=self.script.rng.randint(3, 25))
+        else:
+            later = self.script.working_moment((self.cursor.date() - self.script.start).days
+                                               + days)
+            self.cursor = max(later, self.cursor + timedelta(minutes=5))
+        return self.cursor
+
+    def _network_id(self) -> int:
+        return self.script.networks[self.key]
+
+    def text(self, item_id: str, at: datetime) -> str:
+        return EVIDENCE[item_id].format(
+            today=dutch_date(at.date()),
+            valid_until=dutch_date(date(at.year + 4, 12, 31)), **self.context)
+
+    def submit(self, item_id: str, *, days: int = 1, text: str | None = None,
+               links: list[str] | None = None) -> "_Story":
+        lead = self.lead
+
+        def step(at: datetime) -> None:
+            with write_transaction():
+                submit_evidence(self.script.user(lead), self._network_id(), item_id,
+                                text or self.text(item_id, at), links,
+                                origin=self._origin(lead), now=at)
+
+        self.script.add(self._next(days), step, f"{self.key}: submit {item_id}")
+        return self
+
+    def approve(self, item_id: str, *, days: int = 1, comment: str | None = None) -> "_Story":
+        reviewer = self.reviewer
+        comment = comment or self.script.rng.choice(APPROVAL_COMMENTS)
+
+        def step(at: datetime) -> None:
+            with write_transaction():
+                approve_item(self.script.user(reviewer), self._network_id(), item_id, comment,
+                             origin=self._origin(reviewer), now=at)
+
+        self.script.add(self._next(days), step, f"{self.key}: approve {item_id}")
+        return self
+
+    def reject(self, item_id: str, comment: str, *, days: int = 1) -> "_Story":
+        reviewer = self.reviewer
+
+        def step(at: datetime) -> None:
+            with write_transaction():
+                reject_item(self.script.user(reviewer), self._network_id(), item_id, comment,
+                            origin=self._origin(reviewer), now=at)
+
+        self.script.add(self._next(days), step, f"{self.key}: reject {item_id}")
+        return self
+
+    def revoke(self, item_id: str, reason: str, *, days: int = 1) -> "_Story":
+        reviewer = self.reviewer
+
+        def step(at: datetime) -> None:
+            with write_transaction():
+                revoke_signoff(self.script.user(reviewer), self._network_id(), item_id, reason,
+                               origin=self._origin(reviewer), now=at)
+
+        self.script.add(self._next(days), step, f"{self.key}: revoke {item_id}")
+        return self
+
+    def sign(self, *checklist_ids: str, pace: int = 3, skip: tuple[str, ...] = ()) -> "_Story":
+        """Submit and approve every sign-off item of these checklists, at a working pace."""
+        for checklist_id in checklist_ids:
+            for item in self.definition.checklist(checklist_id).items:
+                if item.is_auto or item.id in skip:
+                    continue
+                self.submit(item.id, days=self.script.rng.randint(1, pace))
+                self.approve(item.id, days=self.script.rng.randint(1, pace))
+        return self
+
+    def fire(self, trigger: str, reason: str | None = None, *, days: int = 2) -> "_Story":
+        lead = self.lead
+
+        def step(at: datetime) -> None:
+            with write_transaction():
+                advance_network(self.script.user(lead), self._network_id(), trigger, reason,
+                                origin=self._origin(lead), now=at)
+
+        self.script.add(self._next(days), step, f"{self.key}: fire {trigger}")
+        return self
+
+    # The unit of work records a refusal with the real clock, whatever `now` the service got,
+    # so refused attempts are played last, "today", to keep every chain in time order.
+
+    def try_fire_today(self, trigger: str) -> "_Story":
+        """The lead tries a step whose gate is still shut; the refusal is recorded."""
+        lead = self.lead
+        self.script.add_today(lambda: _expect_refusal(GateBlocked, lambda: advance_network(
+            self.script.user(lead), self._network_id(), trigger, origin=self._origin(lead))))
+        return self
+
+    def try_approve_today(self, user_key: str, item_id: str) -> "_Story":
+        """Someone who may not sign off this item tries anyway (four-eyes); it is recorded."""
+        self.script.add_today(lambda: _expect_refusal(FourEyesViolation, lambda: approve_item(
+            self.script.user(user_key), self._network_id(), item_id, "Akkoord.",
+            origin=self._origin(user_key))))
+        return self
+
+    def edit(self, data: dict[str, Any], *, by: str | None = None, days: int = 1) -> "_Story":
+        editor = by or self.lead
+
+        def step(at: datetime) -> None:
+            with write_transaction():
+                update_network(self.script.user(editor), self._network_id(), dict(data),
+                               origin=self._origin(editor), now=at)
+
+        self.script.add(self._next(days), step, f"{self.key}: edit")
+        return self
+
+    def reassign(self, new_lead: str, *, admin: str, days: int = 1) -> "_Story":
+        def step(at: datetime) -> None:
+            with write_transaction():
+                update_network(self.script.user(admin), self._network_id(),
+                               {"lead_id": self.script.users[new_lead]},
+                               origin=self._origin(admin), now=at)
+
+        self.script.add(self._next(days), step, f"{self.key}: reassign")
+        self.lead = new_lead
+        return self
+
+
+def _accounts(script: _Script) -> None:
+    """The operator creates each municipality's administrator; they create their colleagues."""
+    first_morning = script.working_moment(0)
+    for number, account in enumerate(DEMO_ACCOUNTS):
+        admin_key = next(a.key for a in DEMO_ACCOUNTS
+                         if a.municipality == account.municipality and "admin" in a.roles)
+        is_admin = account.key == admin_key
+        # Administrators first, then (an hour later) the colleagues they create.
+        at = first_morning + timedelta(minutes=number * 4 + (0 if is_admin else 60))
+
+        def step(at: datetime, account=account, admin_key=admin_key, is_admin=is_admin) -> None:
+            with write_transaction():
+                user = create_user(
+                    email=account.email, name=account.name,
+                    municipality_name=account.municipality, roles=list(account.roles),
+                    password=DEMO_PASSWORD,
+                    created_by=None if is_admin else script.user(admin_key),
+                    origin=CLI_ORIGIN if is_admin else ACCOUNTS_BY_KEY[admin_key].origin,
+                    now=at)
+            script.users[account.key] = user.id
+
+        script.add(at, step, f"account {account.key}")
+
+
+def _login(script: _Script, key: str, day: int, *, mistyped_first: bool = False) -> None:
+    account = ACCOUNTS_BY_KEY[key]
+
+    def step(at: datetime) -> None:
+        if mistyped_first:
+            with write_transaction():
+                authenticate(account.email, DEMO_PASSWORD.upper(), origin=account.origin,
+                             now=at - timedelta(seconds=40))
+        with write_transaction():
+            authenticate(account.email, DEMO_PASSWORD, origin=account.origin, now=at)
+
+    script.add(script.working_moment(day), step, f"login {key}")
+
+
+def _venlo(script: _Script) -> None:
+    venlo = {
+        "contact": "de gebiedsregisseur van het stadsdeel",
+        "reference": "B&W-2024-0117",
+        "faith_orgs": ("de twee moskeebesturen in het stadsdeel, de protestantse gemeente, de "
+                       "parochie, de humanistische afdeling en de Syrisch-orthodoxe kerk"),
+    }
+
+    oost = _Story(script, "venlo_oost", lead="sanne", reviewer="marieke", day=6, fields={
+        "name": "Sleutelfigurennetwerk Venlo-Oost",
+        "goal": ("Spanningen en polarisatie in Venlo-Oost vroeg opmerken en samen met "
+                 "sleutelfiguren de rust bewaren; de gemeente krijgt input uit de wijk voor "
+                 "het veiligheids- en sociaal beleid."),
+        "form": "structural",
+        "form_justification": ("Een vast netwerk, omdat vertrouwen in de wijk jaren kost en "
+                               "het contact ook tussen incidenten door moet blijven bestaan."),
+        "level": "group",
+        "roles": ["policy", "mediation", "prevention", "signaling"],
+    }, context={**venlo,
+                "problem": ("In Venlo-Oost lopen discussies over overlast en afval steeds vaker "
+                            "uit op verwijten tussen groepen; online worden jongeren "
+                            "opgezet tegen de overheid."),
+                "aim": ("Een divers netwerk van sleutelfiguren dat spanningen vroeg ziet, "
+                        "helpt kalmeren en meedenkt over beleid."),
+                "stakeholders": ("de wijkraad, twee moskeebesturen, de protestantse gemeente, "
+                                 "de parochie, voetbalclub VV Oost, twee basisscholen, het "
+                                 "jongerenwerk en de ondernemersvereniging"),
+                "power_note": ("de wijkraad spreekt vooral namens oudere bewoners; jongeren "
+                               "en vrouwen bereiken we via het jongerenwerk en de scholen."),
+                "boards": ("de besturen van beide moskeeën, de kerkenraad, de parochie, "
+                           "VV Oost en de ondernemersvereniging"),
+                "intakes": "Veertien",
+                "sectors": ("onderwijs, sport, geloofs- en levensbeschouwelijke organisaties, "
+                            "jongerenwerk, ouders en ondernemers"),
+                "sector_spread": ("onderwijs (2), sport (2), geloofs- en levensbeschouwelijke "
+                                  "organisaties (2), jongerenwerk (1), ouders en opvoeders (2) "
+                                  "en ondernemers (2)"),
+                "communities": ("de Turks-Nederlandse, Marokkaans-Nederlandse, Syrische, "
+                                "Molukse en autochtone Venlose gemeenschap"),
+                "formal": "bestuursleden van twee moskeeën, de kerkenraad en VV Oost",
+                "informal": "een buurtvader, een moeder uit de ouderkamer en twee jonge trainers"})
+    oost.sign("orientation", skip=("orientation.stakeholders_mapped",), pace=5)
+    oost.submit("orientation.stakeholders_mapped", days=3,
+                text=("Lijst van personen die we kennen in de wijk, met hun telefoonnummer en "
+                      "functie."))
+    oost.reject("orientation.stakeholders_mapped", days=2, comment=(
+        "Dit is een adressenlijst, geen krachtenveld. Breng de besturen en hun onderlinge "
+        "verhoudingen in kaart, en laat persoonsgegevens hier weg."))
+    oost.submit("orientation.stakeholders_mapped", days=6)
+    oost.approve("orientation.stakeholders_mapped", days=2,
+                 comment="Akkoord, nu met besturen en verhoudingen.")
+    oost.sign("mandate", "church_state", pace=4)
+    oost.fire("start_core", days=3)
+    oost.sign("core_functioning", pace=12)
+    oost.sign("diversity", pace=6)
+    oost.fire("expand", days=4)
+    oost.sign("maintenance_plan", pace=10)
+    oost.fire("consolidate", days=5)
+    oost.fire("review", days=150)
+    oost.sign("mandate", pace=3)
+    oost.sign("church_state", pace=3,
+              skip=("church_state.general_interest_funding", "church_state.members_briefed"))
+    oost.submit("diversity.sectors_spread", days=2, text=(
+        "Na een jaar: twee leden uit het onderwijs zijn gestopt; een nieuwe leerkracht en een "
+        "jongerenwerker van de naastgelegen wijk zijn aangeschoven. Spreiding volgt."))
+
+    blerick = _Story(script, "venlo_blerick", lead="youssef", reviewer="marieke", day=48,
+                     fields={
+        "name": "Netwerk Jongeren en Sport Blerick",
+        "goal": ("Jongeren in Blerick weerbaar maken tegen ronselen en online polarisatie, via "
+                 "trainers, jongerenwerkers en ouders die zij vertrouwen."),
+        "form": "structural",
+        "form_justification": ("Structureel: sportclubs en jongerenwerk zien dezelfde jongeren "
+                                "elke week, en dat contact willen we vasthouden."),
+        "level": "group",
+        "roles": ["prevention", "signaling"],
+    }, context={**venlo,
+                "reference": "B&W-2024-0243",
+                "problem": ("Trainers en jongerenwerkers merken dat een groep jongeren zich "
+                            "afkeert van school en club, en dat ronselaars voor drugsklussen "
+                            "rond de sportparken actief zijn."),
+                "aim": ("Een netwerk rond de sportclubs dat zorgen vroeg deelt en samen "
+                        "preventieve activiteiten organiseert."),
+                "stakeholders": ("drie voetbalclubs, de boksschool, het jongerenwerk, twee "
+                                 "middelbare scholen en de wijkagent"),
+                "power_note": ("de grootste club domineert het overleg; de boksschool bereikt "
+                               "juist de jongeren die we zoeken."),
+                "boards": "de besturen van de drie voetbalclubs en de boksschool",
+                "intakes": "Negen",
+                "sectors": "sport, onderwijs, jongerenwerk en ouders",
+                "funded_activity": "een zaalvoetbaltoernooi met een workshop weerbaarheid",
+                "sector_spread": ("sport (4), onderwijs (2), jongerenwerk (2) en ouders en "
+                                  "opvoeders (2)"),
+                "size": "tien",
+                "gender_spread": "vier vrouwen en zes mannen",
+                "communities": ("de Marokkaans-Nederlandse, Turks-Nederlandse, Poolse en "
+                                "autochtone gemeenschap in Blerick"),
+                "formal": "voorzitters van twee clubs en een teamleider jongerenwerk",
+                "informal": "de trainer van de boksschool en twee actieve moeders"})
+    blerick.sign("orientation", pace=6)
+    blerick.edit({"goal": (
+        "Jongeren in Blerick weerbaar maken tegen ronselen, online polarisatie en "
+        "ondermijning, via trainers, jongerenwerkers en ouders die zij vertrouwen.")}, days=3)
+    blerick.sign("mandate", "church_state", pace=5)
+    blerick.fire("start_core", days=3)
+    blerick.sign("core_functioning", pace=15)
+    blerick.sign("diversity", pace=5)
+    blerick.fire("expand", days=3)
+    # Growing changes the composition, so the lead updates the evidence: the sign-off goes stale.
+    blerick.submit("diversity.sectors_spread", days=75, text=(
+        "Na de uitbreiding telt het netwerk vijftien leden: sport (5), onderwijs (3), "
+        "jongerenwerk (3), ouders en opvoeders (3) en ondernemers (1)."))
+    blerick.try_approve_today("youssef", "diversity.sectors_spread")
+
+    adhoc = _Story(script, "venlo_adhoc", lead="youssef", reviewer="marieke", day=150, fields={
+        "name": "Ad-hocnetwerk Spanningen Midden-Oosten",
+        "goal": ("Na oplopende spanningen in de stad over het conflict in het Midden-Oosten "
+                 "snel en gezamenlijk signaleren en de-escaleren, en voorkomen dat groepen "
+                 "tegenover elkaar komen te staan."),
+        "form": "ad_hoc",
+        "form_justification": ("Ad hoc: de aanleiding is tijdelijk en we willen snel handelen "
+                               "met wie nu nodig is; afsluiten zodra de rust terug is."),
+        "level": "broad",
+        "roles": ["mediation", "signaling"],
+    }, context={**venlo,
+                "reference": "BM-2024-0311",
+                "sponsor": "de burgemeester",
+                "body": "de burgemeester",
+                "problem": ("Demonstraties en felle berichten op sociale media zetten de "
+                            "verhoudingen tussen gemeenschappen in de stad onder druk."),
+                "aim": ("Korte lijnen met sleutelfiguren om geruchten te ontkrachten en "
+                        "spanningen te kalmeren."),
+                "stakeholders": ("moskeebesturen, de joodse gemeente, kerken, het jongerenwerk, "
+                                 "scholen en de politie"),
+                "power_note": "sommige besturen willen niet samen aan tafel; eerst apart spreken.",
+                "boards": "moskeebesturen, de joodse gemeente en de Raad van Kerken",
+                "intakes": "Zes",
+                "sectors": ("geloofs- en levensbeschouwelijke organisaties, jongerenwerk en "
+                            "onderwijs"),
+                "faith_orgs": ("alle moskeebesturen van Venlo, de joodse gemeente, de Raad van "
+                               "Kerken en de humanistische afdeling"),
+                "funded_activity": "een stadsgesprek in de bibliotheek"})
+    adhoc.sign("orientation", "mandate", "church_state", pace=1)
+    adhoc.fire("start_core", days=1)
+    adhoc.fire("close", days=95, reason=(
+        "Het ad-hocnetwerk heeft zijn doel bereikt: de spanningen zijn afgenomen en er zijn "
+        "geen nieuwe signalen. De leden zijn bedankt; vier van hen zijn uitgenodigd voor het "
+        "structurele netwerk Venlo-Oost."))
+
+    zuid = _Story(script, "venlo_zuid", lead="youssef", reviewer="marieke", day=420, fields={
+        "name": "Netwerk Weerbare Wijk Venlo-Zuid",
+        "goal": ("Zicht krijgen op ondermijnende invloeden in Venlo-Zuid, zoals drugsrunners "
+                 "onder jongeren en misbruik van panden, en bewoners en ondernemers weerbaarder "
+                 "maken."),
+        "form": "structural",
+        "form_justification": ("Structureel: ondermijning is hardnekkig en vraagt een "
+                                "blijvende verbinding met ondernemers en bewoners."),
+        "level": "broad",
+        "roles": ["policy", "signaling"],
+    }, context={**venlo,
+                "reference": "B&W-2025-0088",
+                "sponsor": "de wethouder Veiligheid en Wijken",
+                "problem": ("Bewoners melden leegstaande panden met veel aanloop en jongeren "
+                            "die worden benaderd voor klusjes; vertrouwen in de overheid is "
+                            "laag."),
+                "aim": ("Een netwerk van ondernemers, bewonersgroepen en scholen dat "
+                        "vroeg deelt wat opvalt en samen werkt aan een weerbare wijk."),
+                "stakeholders": ("de winkeliersvereniging, twee bewonersgroepen, de "
+                                 "woningcorporatie, een middelbare school en de wijkagent"),
+                "power_note": ("ondernemers zijn terughoudend uit angst voor represailles; "
+                               "gesprekken eerst één op één."),
+                "boards": "de winkeliersvereniging, de woningcorporatie en de schoolleiding",
+                "intakes": "Vijf",
+                "sectors": "ondernemers, onderwijs en bewonersinitiatieven",
+                "intake_outcome": ("Nog te weinig jongeren en vrouwen; drie extra gesprekken "
+                                   "gepland.")})
+    zuid.reassign("sanne", admin="ilse", days=8)
+    zuid.submit("orientation.problem_goal", days=3)
+    zuid.approve("orientation.problem_goal", days=2)
+    zuid.reviewer = "youssef"  # a colleague lead reviews: he no longer leads this network
+    zuid.submit("orientation.boards_approached", days=4)
+    zuid.approve("orientation.boards_approached", days=3)
+    zuid.submit("mandate.sponsor_named", days=2)
+    zuid.approve("mandate.sponsor_named", days=2)
+    zuid.revoke("mandate.sponsor_named", days=20, reason=(
+        "Na de portefeuillewisseling in het college ligt veiligheid bij een andere wethouder; "
+        "het opdrachtgeverschap moet opnieuw worden bevestigd."))
+    zuid.submit("orientation.intakes_held", days=3)
+    zuid.reject("orientation.intakes_held", days=2, comment=(
+        "Vijf gesprekken met alleen ondernemers en bestuurders is te smal voor dit doel. "
+        "Spreek ook jongerenwerk, ouders en bewonersinitiatieven."))
+    zuid.submit("orientation.stakeholders_mapped", days=4)
+    zuid.submit("mandate.decision_recorded", days=1,
+                links=["https://bestuur.venlo.example.nl/besluiten/B&W-2025-0088"])
+    zuid.try_fire_today("start_core")
+
+    _login(script, "ruud", 520)
+
+
+def _amersfoort(script: _Script) -> None:
+    amersfoort = {
+        "contact": "de wijkregisseur",
+        "reference": "2024-AMF-0412",
+        "sponsor": "de wethouder Samenleving",
+        "faith_orgs": ("de moskeeën in de wijk, de protestantse wijkgemeente, de evangelische "
+                       "gemeente, de rooms-katholieke parochie en de hindoeïstische stichting"),
+    }
+
+    noord = _Story(script, "amf_noord", lead="daan", reviewer="fatma", day=20, fields={
+        "name": "Sleutelfigurennetwerk Amersfoort-Noord",
+        "goal": ("Met sleutelfiguren uit Kruiskamp en Liendert spanningen tussen groepen "
+                 "vroeg zien en samen oppakken, en hun kijk inbrengen in het wijkbeleid."),
+        "form": "structural",
+        "form_justification": ("Vast netwerk: de wijken kennen terugkerende spanningen en "
+                               "vragen een langdurige investering in vertrouwen."),
+        "level": "group",
+        "roles": ["policy", "mediation", "signaling"],
+    }, context={**amersfoort,
+                "problem": ("Klachten over hangjongeren en overlast worden op buurtapps "
+                            "gekoppeld aan afkomst; bewonersavonden lopen uit op "
+                            "beschuldigingen."),
+                "aim": ("Een gemengd netwerk dat de onderliggende vragen ophaalt en helpt "
+                        "de-escaleren."),
+                "stakeholders": ("twee moskeebesturen, de wijkkerk, de buurthuizen, "
+                                 "voetbalclub Kruiskamp, drie basisscholen en het "
+                                 "jongerenwerk"),
+                "power_note": ("een paar bekende woordvoerders claimen de hele gemeenschap; "
+                               "we zoeken bewust meer stemmen."),
+                "boards": "de moskeebesturen, de wijkkerk, de buurthuizen en de voetbalclub",
+                "intakes": "Twaalf",
+                "sectors": "onderwijs, sport, jongerenwerk, geloofsorganisaties en ouders",
+                "sector_spread": ("onderwijs (3), sport (2), geloofs- en levensbeschouwelijke "
+                                  "organisaties (2), jongerenwerk (2) en vrouwen- en "
+                                  "buurtinitiatieven (2)"),
+                "communities": ("de Marokkaans-Nederlandse, Turks-Nederlandse, Eritrese en "
+                                "autochtone gemeenschap in Noord"),
+                "formal": "twee moskeebestuurders, de voorzitter van de voetbalclub",
+                "informal": "een moeder uit de buurtkamer, twee jongerenwerkers, een imam-docent"})
+    noord.sign("orientation", "mandate", "church_state", pace=6)
+    noord.fire("start_core", days=4)
+    noord.sign("core_functioning", pace=14)
+    noord.sign("diversity", pace=5)
+    noord.fire("expand", days=3)
+    noord.fire("regroup", days=70, reason=(
+        "De uitbreiding ging te snel: twee nieuwe leden gebruikten de bijeenkomsten om voor hun "
+        "eigen achterban te lobbyen en de veilige sfeer verdween. Terug naar de kern om de "
+        "huisregels opnieuw te bespreken."))
+    noord.submit("core_functioning.house_rules", days=10, text=(
+        "Huisregels opnieuw besproken en aangescherpt: geen belangenbehartiging, wie namens een "
+        "organisatie spreekt zegt dat erbij, en nieuwe leden komen pas na een intake."))
+    noord.approve("core_functioning.house_rules", days=3,
+                  comment="Akkoord; de aanscherping is duidelijk.")
+
+    soester = _Story(script, "amf_soester", lead="daan", reviewer="fatma", day=70, fields={
+        "name": "Oudernetwerk Soesterkwartier",
+        "goal": ("Ouders en opvoeders in het Soesterkwartier ondersteunen bij zorgen over "
+                 "radicalisering en polarisatie online, en hun signalen laten meewegen."),
+        "form": "structural",
+        "form_justification": ("Structureel: ouders hebben een vast en vertrouwd aanspreekpunt "
+                               "nodig, niet alleen als er iets gebeurt."),
+        "level": "individual",
+        "roles": ["prevention", "signaling"],
+    }, context={**amersfoort,
+                "reference": "2024-AMF-0533",
+                "problem": ("Ouders zien hun kinderen online meegaan in extreme content en "
+                            "weten niet waar ze met hun zorgen terechtkunnen."),
+                "aim": ("Een kring van ouders, leerkrachten en opvoedondersteuners die "
+                        "elkaar steunen en zorgen vroeg delen."),
+                "stakeholders": ("twee basisscholen, het consultatiebureau, de bibliotheek, "
+                                 "een moedervereniging en een vadergroep"),
+                "power_note": "vaders zijn moeilijk te bereiken; de vadergroep helpt daarbij.",
+                "boards": "de schoolbesturen, de bibliotheek en de moedervereniging",
+                "intakes": "Acht",
+                "sectors": "onderwijs, ouders en opvoeders, en jeugdgezondheidszorg",
+                "funded_activity": "opvoedavonden over online weerbaarheid in de bibliotheek"})
+    soester.sign("orientation", "mandate", "church_state", pace=8)
+    soester.fire("start_core", days=5)
+    soester.sign("core_functioning", pace=20,
+                 skip=("core_functioning.core_evaluated",))
+    soester.fire("pause", days=40, reason=(
+        "De wijkregisseur die het vaste aanspreekpunt was is vertrokken en de opvolging is nog "
+        "niet geregeld. De kern wil pas verder met een nieuw aanspreekpunt; de leden zijn "
+        "hierover ingelicht."))
+
+    platform = _Story(script, "amf_platform", lead="daan", reviewer="fatma", day=3, fields={
+        "name": "Platform Samenleven Amersfoort",
+        "goal": ("Een stadsbreed platform van sleutelfiguren dat de gemeente gevraagd en "
+                 "ongevraagd adviseert over sociale stabiliteit en bij spanningen bemiddelt."),
+        "form": "structural",
+        "form_justification": ("Structureel en stadsbreed, omdat het platform al jaren als "
+                               "klankbord dient en die rol moet houden."),
+        "level": "broad",
+        "roles": ["policy", "mediation", "prevention", "signaling"],
+    }, context={**amersfoort,
+                "reference": "2024-AMF-0107",
+                "sponsor": "de burgemeester",
+                "problem": ("Landelijke discussies (bijvoorbeeld over verwarde personen of "
+                            "zwarte piet) slaan snel over naar de stad; er is geen vaste plek "
+                            "om ze vroeg te bespreken."),
+                "aim": ("Een stadsbreed klankbord dat spanningen vroeg bespreekt en adviseert "
+                        "over beleid."),
+                "stakeholders": ("het Amersfoorts Moskeeënoverleg, de Raad van Kerken, de "
+                                 "humanistische afdeling, sportkoepel, jongerenraad, "
+                                 "ondernemersvereniging en het welzijnswerk"),
+                "power_note": "koepels zijn sterk vertegenwoordigd; jongeren minder.",
+                "boards": ("het Moskeeënoverleg, de Raad van Kerken, de sportkoepel en de "
+                           "ondernemersvereniging"),
+                "intakes": "Zestien",
+                "sectors": ("onderwijs, sport, geloofs- en levensbeschouwelijke organisaties, "
+                            "jongerenwerk, ondernemers en professionals"),
+                "size": "veertien",
+                "gender_spread": "zeven vrouwen en zeven mannen",
+                "sector_spread": ("onderwijs (2), sport (2), geloofs- en levensbeschouwelijke "
+                                  "organisaties (3), jongerenwerk (2), ondernemers (2), "
+                                  "vrouweninitiatieven (1) en professionals (2)"),
+                "communities": ("de Marokkaans-Nederlandse, Turks-Nederlandse, Surinaamse, "
+                                "Ghanese, Syrische en autochtone Amersfoortse gemeenschap"),
+                "formal": "bestuurders van de koepels en de ondernemersvereniging",
+                "informal": "twee jongerenwerkers, een buurtmoeder en een voetbaltrainer",
+                "cadence": "eens per twee maanden",
+                "review_month": "maart"})
+    platform.sign("orientation", "mandate", "church_state", pace=4)
+    platform.fire("start_core", days=3)
+    platform.sign("core_functioning", "diversity", pace=8)
+    platform.fire("expand", days=2)
+    platform.sign("maintenance_plan", pace=9)
+    platform.fire("consolidate", days=4)
+
+    _login(script, "daan", 522, mistyped_first=True)
+    _login(script, "henk", 524)
+
+
+def load_demo(now: datetime | None = None) -> dict[str, int]:
+    """Load the demo into an empty database through the services; return what was made."""
+    from .models import utcnow
+
+    now = now or utcnow()
+    script = _Script(start=(now - timedelta(days=HISTORY_DAYS)).date())
+    _accounts(script)
+    _venlo(script)
+    _amersfoort(script)
+    script.run(latest_allowed=now)
+    return {
+        "municipalities": db.session.scalar(select(func.count()).select_from(Municipality)),
+        "users": db.session.scalar(select(func.count()).select_from(User)),
+        "networks": db.session.scalar(select(func.count()).select_from(Network)),
+        "records": db.session.scalar(select(func.count()).select_from(AuditRecord)),
+    }
