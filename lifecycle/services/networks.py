@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 
 from ..domain.audit import AuditDraft
 from ..domain.errors import Conflict, ReadOnly, ValidationFailed
+from ..domain.gates import ItemStatus
 from ..domain.permissions import LEAD, ensure_can_create_network, ensure_can_reassign_lead, \
     ensure_in_scope, ensure_is_lead_of
 from ..extensions import db
-from ..models import ItemState, Network, User, UserRole
+from ..models import ItemState, Network, SignOff, User, UserRole
 from .audit import append_audit
 from .common import actor_of, load_network, now_or
 from .workflows import latest_workflow, workflow_of
@@ -117,6 +118,23 @@ def create_network(user: User, data: dict[str, Any], *, origin: str | None = Non
     return network
 
 
+def _unsign_items_signed_by(network_id: int, new_lead_id: int, moment: datetime) -> list[str]:
+    """Four-eyes after a lead change: the new lead's own current sign-offs stop counting.
+
+    Without this a reviewer could sign off a gate, be made the lead, and advance the network on
+    their own sign-offs. Like changed evidence, the item goes back to `submitted`.
+    """
+    states = db.session.scalars(
+        select(ItemState).join(SignOff, SignOff.id == ItemState.signoff_id).where(
+            ItemState.network_id == network_id, ItemState.status == ItemStatus.APPROVED,
+            SignOff.reviewer_id == new_lead_id)
+    ).all()
+    for state in states:
+        state.signoff.stale_at = moment
+        state.status, state.signoff_id, state.updated_at = ItemStatus.SUBMITTED, None, moment
+    return sorted(state.item_id for state in states)
+
+
 def update_network(user: User, network_id: int, data: dict[str, Any], *,
                    expected_version: int | None = None, origin: str | None = None,
                    now: datetime | None = None) -> Network:
@@ -143,6 +161,10 @@ def update_network(user: User, network_id: int, data: dict[str, Any], *,
         before["lead_id"] = network.lead_id
         changes["lead_id"] = new_lead.id
         network.lead_id = new_lead.id
+        network.lead = new_lead  # keep the loaded relationship in step within this transaction
+        stale_signoffs = _unsign_items_signed_by(network.id, new_lead.id, moment)
+    else:
+        stale_signoffs = []
     if not changes:
         return network
     network.updated_at = moment
@@ -151,7 +173,8 @@ def update_network(user: User, network_id: int, data: dict[str, Any], *,
         municipality_id=network.municipality_id, actor_id=user.id, object_type="network",
         object_id=str(network.id), network_id=network.id,
         action="network.lead_reassigned" if set(changes) == {"lead_id"} else "network.updated",
-        origin=origin, before=before, after=changes,
+        origin=origin, before=before,
+        after={**changes, "stale_signoffs": stale_signoffs} if stale_signoffs else changes,
     ), moment)
     return network
 
