@@ -61,7 +61,7 @@ class LeadForm(FlaskForm):
 class EvidenceForm(FlaskForm):
     justification = TextAreaField(_l("Justification"),
                                   validators=[DataRequired(), Length(max=MAX_TEXT)])
-    links = TextAreaField(_l("Links (optional)"), validators=[Optional(), Length(max=40_000)],
+    links = TextAreaField(_l("Links"), validators=[Optional(), Length(max=40_000)],
                           description=_l("One link per line, starting with https://"))
 
 
@@ -77,6 +77,15 @@ class TransitionForm(FlaskForm):
     trigger = HiddenField(validators=[DataRequired()])
     expected_stage = HiddenField()
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+class NetworkFilterForm(FlaskForm):
+    """The stage filter of the network list (GET): no CSRF token needed."""
+
+    class Meta:
+        csrf = False
+
+    stage = SelectField(_l("Stage"), coerce=str)
 
 
 class TokenForm(FlaskForm):

@@ -1,0 +1,204 @@
+"""Checklist item pages: the question, the evidence, the sign-offs and their full history.
+
+The lead submits or changes evidence here; a reviewer signs it off, rejects it or revokes a
+sign-off. Each form is shown only to who may use it, and the services refuse everyone else
+anyway (a four-eyes refusal is recorded in the audit trail by the service).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..domain.errors import (DomainError, InvalidTransition, NotFound, ReasonRequired,
+                             ValidationFailed)
+from ..domain.gates import ItemStatus
+from ..domain.permissions import LEAD, REVIEWER
+from ..services.checklists import (approve_item, checklists_of, item_history, reject_item,
+                                   revoke_signoff, submit_evidence)
+from ..services.uow import write_transaction
+from ..services.workflows import workflow_of
+from .common import apply_field_errors, check_id, flash_domain_error, has_role, origin, \
+    require_login
+from .forms import DecisionForm, EvidenceForm, RevokeForm
+
+bp = Blueprint("items", __name__, url_prefix="/netwerken/<int:network_id>/items/<item_id>")
+require_login(bp)
+
+# Plain-language explanations of the auto rules a workflow may use (lifecycle.domain.gates).
+AUTO_RULE_TEXTS = {
+    "network_form_justified": _l("Met when a network form is chosen and its justification has "
+                                 "at least 20 characters."),
+    "network_roles_chosen": _l("Met when at least one role of the network is chosen."),
+}
+
+
+def _see_item(network_id: int, item_id: str):
+    """Answer a POST with 303 to the item page, so a reload never repeats the action."""
+    return redirect(url_for(".detail", network_id=network_id, item_id=item_id), code=303)
+
+
+def _load(network_id: int, item_id: str):
+    """The network, the item's checklist view, and its history; 404 when out of scope."""
+    check_id(network_id)
+    try:
+        network, checklists = checklists_of(current_user, network_id)
+        evidence, signoffs = item_history(current_user, network_id, item_id)
+    except NotFound:
+        abort(404)
+    checklist, view = next((c, v) for c in checklists for v in c.items if v.item.id == item_id)
+    return network, checklist, view, evidence, signoffs
+
+
+def _abilities(network, view) -> dict[str, bool]:
+    """Which forms this user gets; the services check the same rules again on every POST."""
+    definition = workflow_of(network)
+    open_to_change = not view.item.is_auto and not definition.is_final(network.stage)
+    state = view.state
+    submitted_by = state.evidence.submitted_by_id if state is not None and state.evidence else None
+    leads_it = network.lead_id == current_user.id
+    own_evidence = submitted_by == current_user.id
+    reviewer_may = has_role(REVIEWER) and not leads_it and not own_evidence
+    return {
+        "submit": open_to_change and has_role(LEAD) and leads_it,
+        "decide": open_to_change and reviewer_may and view.status == ItemStatus.SUBMITTED,
+        "revoke": open_to_change and reviewer_may and view.status == ItemStatus.APPROVED,
+        # A reviewer who may not sign off is told why, rather than finding no form.
+        "four_eyes_lead": open_to_change and has_role(REVIEWER) and leads_it
+        and view.status in (ItemStatus.SUBMITTED, ItemStatus.APPROVED),
+        "four_eyes_own": open_to_change and has_role(REVIEWER) and not leads_it and own_evidence
+        and view.status in (ItemStatus.SUBMITTED, ItemStatus.APPROVED),
+    }
+
+
+def _render(network_id: int, item_id: str, *, evidence_form: EvidenceForm | None = None,
+            decision_form: DecisionForm | None = None, revoke_form: RevokeForm | None = None,
+            status: int = 200):
+    network, checklist, view, evidence, signoffs = _load(network_id, item_id)
+    may = _abilities(network, view)
+    if evidence_form is None and may["submit"]:
+        current = view.state.evidence if view.state is not None else None
+        evidence_form = EvidenceForm(
+            formdata=None, justification=current.justification if current else "",
+            links="\n".join(current.links or []) if current else "")
+    definition = workflow_of(network)
+    return render_template(
+        "items/detail.html", network=network, definition=definition,
+        checklist=checklist.checklist, view=view, state=view.state, evidence_history=evidence,
+        signoffs=signoffs, may=may, closed=definition.is_final(network.stage),
+        auto_rule_text=str(AUTO_RULE_TEXTS.get(view.item.rule or "", "")),
+        evidence_form=evidence_form if may["submit"] else None,
+        decision_form=(decision_form or DecisionForm(formdata=None)) if may["decide"] else None,
+        revoke_form=(revoke_form or RevokeForm(formdata=None)) if may["revoke"] else None,
+    ), status
+
+
+@bp.get("")
+def detail(network_id: int, item_id: str):
+    return _render(network_id, item_id)
+
+
+def _refused(network_id: int, item_id: str, exc: DomainError):
+    """Flash why a POST was refused and show the item again (303)."""
+    if isinstance(exc, InvalidTransition):
+        if "status" in exc.details:
+            flash(_("This is not possible in the item's current status. The page now shows the "
+                    "latest status."), "error")
+        else:
+            flash(_("This item is checked automatically. It needs no evidence or sign-off."),
+                  "error")
+    else:
+        flash_domain_error(exc)
+    return _see_item(network_id, item_id)
+
+
+def _invalid(network_id: int, item_id: str, ability: str, **forms):
+    """Show the form again with its errors, or refuse when this user does not get the form."""
+    network, _checklist, view, _evidence, _signoffs = _load(network_id, item_id)
+    if not _abilities(network, view)[ability]:
+        flash(_("You cannot do this on this item now."), "error")
+        return _see_item(network_id, item_id)
+    return _render(network_id, item_id, status=422, **forms)
+
+
+@bp.post("/bewijs")
+def submit(network_id: int, item_id: str):
+    check_id(network_id)
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        return _invalid(network_id, item_id, "submit", evidence_form=form)
+    links = [line.strip() for line in (form.links.data or "").splitlines() if line.strip()]
+    try:
+        with write_transaction():
+            submit_evidence(current_user, network_id, item_id, form.justification.data,
+                            links, origin=origin())
+    except NotFound:
+        abort(404)
+    except ValidationFailed as exc:
+        if not apply_field_errors(form, exc):
+            flash_domain_error(exc)
+        return _render(network_id, item_id, evidence_form=form, status=422)
+    except DomainError as exc:
+        return _refused(network_id, item_id, exc)
+    flash(_("Your evidence has been saved. The item now waits for a sign-off."), "success")
+    return _see_item(network_id, item_id)
+
+
+def _decide(network_id: int, item_id: str, service, success: str,
+            comment_required_message: str | None = None):
+    check_id(network_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _invalid(network_id, item_id, "decide", decision_form=form)
+    try:
+        with write_transaction():
+            service(current_user, network_id, item_id, form.comment.data,
+                    origin=origin())
+    except NotFound:
+        abort(404)
+    except ReasonRequired:
+        form.comment.errors = [comment_required_message or _("Write a comment.")]
+        return _render(network_id, item_id, decision_form=form, status=422)
+    except ValidationFailed as exc:
+        if not apply_field_errors(form, exc):
+            flash_domain_error(exc)
+        return _render(network_id, item_id, decision_form=form, status=422)
+    except DomainError as exc:
+        return _refused(network_id, item_id, exc)
+    flash(success, "success")
+    return _see_item(network_id, item_id)
+
+
+@bp.post("/aftekenen")
+def approve(network_id: int, item_id: str):
+    return _decide(network_id, item_id, approve_item, _("You signed off this item."))
+
+
+@bp.post("/afwijzen")
+def reject(network_id: int, item_id: str):
+    return _decide(network_id, item_id, reject_item,
+                   _("You rejected this item. The project lead can submit new evidence."),
+                   _("Write a comment when you reject: say what is missing."))
+
+
+@bp.post("/intrekken")
+def revoke(network_id: int, item_id: str):
+    check_id(network_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _invalid(network_id, item_id, "revoke", revoke_form=form)
+    try:
+        with write_transaction():
+            revoke_signoff(current_user, network_id, item_id, form.reason.data,
+                           origin=origin())
+    except NotFound:
+        abort(404)
+    except ValidationFailed as exc:
+        if not apply_field_errors(form, exc):
+            flash_domain_error(exc)
+        return _render(network_id, item_id, revoke_form=form, status=422)
+    except DomainError as exc:
+        return _refused(network_id, item_id, exc)
+    flash(_("You revoked the sign-off. The item needs a new sign-off."), "success")
+    return _see_item(network_id, item_id)
