@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from lifecycle.config import normalise_database_url
@@ -96,6 +96,24 @@ def app_config(database_url, tmp_path):
     }
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context, as in production.
+
+    The `app` fixture keeps an app context open for the test's own service calls; without this,
+    requests would reuse it and its `g` (where Flask-Login caches the user, Flask-Babel the
+    locale, Flask-WTF the CSRF token) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        from lifecycle.extensions import db
+
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # End the test's own read transaction, so its next query sees what the request wrote.
+        db.session.commit()
+        return response
+
+
 @pytest.fixture
 def fast_password_hashing(monkeypatch):
     """Argon2id with the smallest costs: the tests check behaviour, not hashing strength."""
@@ -114,16 +132,7 @@ def app(app_config, fast_password_hashing):
 
     app = create_app(app_config)
 
-    def _fresh_request_globals():
-        # Requests in a test reuse this app context, and so its `g`, where Flask-Login caches
-        # the user, Flask-Babel the locale and Flask-WTF the CSRF token: without this, a second
-        # client would act as whoever the first one was. In production each request has its own.
-        from flask import g
-
-        for name in list(g):
-            g.pop(name)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -19,6 +19,8 @@ from .common import actor_of, load_network
 
 
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+EARLIEST_FILTER_DATE = date(1900, 1, 1)
+LATEST_FILTER_DATE = date(9998, 12, 31)
 
 
 def _local_midnight_utc(day: date) -> datetime:
@@ -52,7 +54,19 @@ def _page(query, after: int | None, limit: int) -> AuditPage:
     has_more = len(rows) > limit
     rows = rows[:limit]
     return AuditPage(rows, rows[-1].seq if has_more and rows else None,
-                     actor_names({r.actor_id for r in rows}))
+                     actor_names({r.actor_id for r in rows} | _mentioned_users(rows)))
+
+
+def _mentioned_users(rows: list[AuditRecord]) -> set[int]:
+    """Users a record is about (a reassigned lead, a user whose roles changed): named alike."""
+    mentioned = set()
+    for record in rows:
+        if record.object_type == "user" and (record.object_id or "").isdecimal():
+            mentioned.add(int(record.object_id))
+        for values in (record.before, record.after):
+            if isinstance(values, dict) and isinstance(values.get("lead_id"), int):
+                mentioned.add(values["lead_id"])
+    return mentioned
 
 
 def _chain_id(municipality_id: int) -> int | None:
@@ -73,6 +87,11 @@ def audit_log(user: User, filters: AuditFilters, *, after: int | None = None,
               limit: int = 50) -> AuditPage:
     """The user's municipality's audit trail, filtered, in sequence order (auditor or admin)."""
     ensure_role(actor_of(user), AUDITOR, ADMIN)
+    for name in ("date_from", "date_to"):
+        day = getattr(filters, name)
+        # Calendar edges overflow when shifted to UTC; no audit record is that old or that new.
+        if day is not None and not (EARLIEST_FILTER_DATE <= day <= LATEST_FILTER_DATE):
+            raise ValidationFailed("The date is out of range.", errors={name: "invalid"})
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise ValidationFailed("The start date is after the end date.",
                                errors={"date_from": "after_date_to"})

@@ -99,6 +99,9 @@ def safe_next_url(target: str | None, fallback: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
+    # Browsers read "\" as "/" and drop control characters, so "/\evil.example" leaves the site.
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return fallback
     return target
 
 

@@ -138,6 +138,15 @@ def test_a_date_range_that_ends_before_it_starts_answers_422(make_user, api, pro
     problem(response, 422, "validation-failed")
 
 
+@pytest.mark.parametrize("query, field", [("from=0001-01-01", "date_from"),
+                                          ("to=9999-12-31", "date_to")])
+def test_dates_at_the_edge_of_the_calendar_answer_422_not_an_overflow(make_user, api, problem,
+                                                                     query, field):
+    body = problem(api(make_user("auditor")).get(f"/api/v1/audit?{query}"), 422,
+                   "validation-failed")
+    assert field in body["errors"]
+
+
 def test_history_paging_refuses_an_after_beyond_the_sequence_range(busy_network, make_user,
                                                                    api, problem):
     _lead, network = busy_network

@@ -1,7 +1,7 @@
 """The checklist item pages: evidence, sign-off, rejection, revocation and their history.
 
 Users log in through /login and use the forms; every request runs in its own app context,
-as in production (see `FreshContextClient`).
+as in production (see `FreshContextClient` in tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from lifecycle.extensions import db
@@ -20,14 +19,6 @@ from lifecycle.services.uow import write_transaction
 from tests.conftest import TEST_PASSWORD
 
 ITEM = "mandate.sponsor_named"
-
-
-class FreshContextClient(FlaskClient):
-    """A test client whose every request gets a fresh app context (and so a fresh `g`)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 class _TagCollector(HTMLParser):
@@ -71,7 +62,6 @@ def assert_field_error(page: str, field_name: str) -> None:
 @pytest.fixture
 def browse(app):
     """browse(user): a client logged in as `user` through /login, with English chosen."""
-    app.test_client_class = FreshContextClient
 
     def factory(user):
         client = app.test_client()

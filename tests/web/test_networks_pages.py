@@ -1,7 +1,7 @@
 """The network pages: list, create, edit, change lead, the network page and its steps.
 
 Each test logs in through /login like a user does and reads the HTML it gets back. Requests
-run in their own app context (`FreshContextClient`), as they do in production, so nothing
+run in their own app context (`FreshContextClient` in tests/conftest.py), as they do in production, so nothing
 cached on `g` (the locale, the logged-in user) leaks from one request into the next.
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from lifecycle.extensions import db
@@ -23,14 +22,6 @@ from lifecycle.services.workflows import latest_workflow
 from tests.conftest import TEST_PASSWORD
 
 DEFINITION_NAME = "network-lifecycle"
-
-
-class FreshContextClient(FlaskClient):
-    """A test client whose every request gets a fresh app context (and so a fresh `g`)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 class _TagCollector(HTMLParser):
@@ -90,7 +81,6 @@ def networks_named(name: str) -> list[Network]:
 @pytest.fixture
 def browse(app):
     """browse(user): a client logged in as `user` through /login, with English chosen."""
-    app.test_client_class = FreshContextClient
 
     def factory(user):
         client = app.test_client()
@@ -512,7 +502,6 @@ class TestWithCsrfProtectionOn:
         return tags(page, "input", name="csrf_token")[0]["value"]
 
     def test_a_form_post_without_its_csrf_token_is_refused(self, app, make_user):
-        app.test_client_class = FreshContextClient
         lead = make_user("lead")
         client = app.test_client()
         login_page = text(client.get("/login"))
