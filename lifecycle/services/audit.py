@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import audit as audit_domain
-from ..domain.audit import AuditDraft, VerifyResult
+from ..domain.audit import HASHED_FIELDS, AuditDraft, VerifyResult
 from ..extensions import db
 from ..models import AuditChain, AuditRecord, User, utcnow
 
@@ -49,18 +49,20 @@ def append_audit(draft: AuditDraft, now: datetime | None = None) -> AuditRecord:
     return record
 
 
-def _chain_records(chain_id: int, batch: int = 5000) -> Iterator[AuditRecord]:
+def _chain_records(chain_id: int, batch: int = 5000) -> Iterator[Any]:
+    """Yield a chain's records in order as plain rows: no ORM objects pile up in the session,
+    so memory stays flat over a million records and the caller's session is left alone."""
+    columns = [getattr(AuditRecord, name) for name in (*HASHED_FIELDS, "prev_hash", "hash")]
     last = 0
     while True:
-        rows = db.session.scalars(
-            select(AuditRecord).where(AuditRecord.chain_id == chain_id, AuditRecord.seq > last)
+        rows = db.session.execute(
+            select(*columns).where(AuditRecord.chain_id == chain_id, AuditRecord.seq > last)
             .order_by(AuditRecord.seq).limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
         last = rows[-1].seq
-        db.session.expunge_all()  # keep memory flat over a million records
 
 
 @dataclass(frozen=True)

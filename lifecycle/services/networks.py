@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..domain.audit import AuditDraft
-from ..domain.errors import Conflict, ReadOnly, ValidationFailed
+from ..domain.audit import RESULT_REFUSED, AuditDraft
+from ..domain.errors import Conflict, NotAllowed, ReadOnly, ValidationFailed
 from ..domain.gates import ItemStatus
 from ..domain.permissions import LEAD, ensure_can_create_network, ensure_can_reassign_lead, \
     ensure_in_scope, ensure_is_lead_of
@@ -146,10 +146,17 @@ def update_network(user: User, network_id: int, data: dict[str, Any], *,
     if expected_version is not None and expected_version != network.version:
         raise Conflict("Someone else changed this network meanwhile. Reload and try again.")
     fields_data = {k: v for k, v in data.items() if k != "lead_id"}
-    if fields_data:
-        ensure_is_lead_of(actor, network)
-    if "lead_id" in data and data["lead_id"] != network.lead_id:
-        ensure_can_reassign_lead(actor, network)
+    try:
+        if fields_data:
+            ensure_is_lead_of(actor, network)
+        if "lead_id" in data and data["lead_id"] != network.lead_id:
+            ensure_can_reassign_lead(actor, network)
+    except NotAllowed as exc:
+        exc.refusal = AuditDraft(
+            municipality_id=network.municipality_id, actor_id=user.id, object_type="network",
+            object_id=str(network.id), network_id=network.id, action="network.updated",
+            result=RESULT_REFUSED, origin=origin, after={"refusal": exc.code})
+        raise
     fields = clean_network_fields(fields_data, partial=True)
     moment = now_or(now)
     changes = {k: v for k, v in fields.items() if getattr(network, k) != v}

@@ -1,0 +1,97 @@
+"""Unit tier: the domain on its own, with no app, no database and no Flask.
+
+The root conftest's app and database fixtures are shadowed here by fixtures that fail at once,
+so a unit test cannot quietly start an app or open a database. The fixtures below give the
+default workflow definition, its engine and a cast of actors, all as plain domain objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lifecycle.domain.engine import LifecycleEngine
+from lifecycle.domain.gates import NetworkFacts
+from lifecycle.domain.permissions import ADMIN, AUDITOR, LEAD, REVIEWER, Actor
+from lifecycle.domain.workflow import WorkflowDefinition, load_workflow
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS_DIR = PROJECT_ROOT / "workflows"
+DEFAULT_WORKFLOW = WORKFLOWS_DIR / "network-lifecycle.yaml"
+SCHEMA = WORKFLOWS_DIR / "schema.json"
+
+HOME = 1
+ELSEWHERE = 2
+
+
+def _refuse_fixture(name: str):
+    @pytest.fixture(name=name)
+    def refused():
+        pytest.fail(f"`{name}` belongs to the integration tier; unit tests run without an app")
+
+    return refused
+
+
+for _name in ("migrated_database", "database_url", "app_config", "app", "client",
+              "make_user", "make_network", "sign_off"):
+    globals()[f"_no_{_name}"] = _refuse_fixture(_name)
+
+
+@dataclass
+class NetworkRef:
+    """The three facts permissions look at, as a plain object (the domain's ScopedNetwork)."""
+
+    id: int
+    municipality_id: int
+    lead_id: int
+
+
+@dataclass(frozen=True)
+class Cast:
+    lead: Actor
+    other_lead: Actor
+    reviewer: Actor
+    second_reviewer: Actor
+    lead_reviewer: Actor
+    auditor: Actor
+    admin: Actor
+    outsider: Actor
+
+
+@pytest.fixture(scope="session")
+def definition() -> WorkflowDefinition:
+    return load_workflow(DEFAULT_WORKFLOW, SCHEMA)
+
+
+@pytest.fixture(scope="session")
+def engine(definition) -> LifecycleEngine:
+    return LifecycleEngine(definition)
+
+
+@pytest.fixture
+def cast() -> Cast:
+    return Cast(
+        lead=Actor(1, HOME, frozenset({LEAD})),
+        other_lead=Actor(2, HOME, frozenset({LEAD})),
+        reviewer=Actor(3, HOME, frozenset({REVIEWER})),
+        second_reviewer=Actor(4, HOME, frozenset({REVIEWER})),
+        lead_reviewer=Actor(5, HOME, frozenset({LEAD, REVIEWER})),
+        auditor=Actor(6, HOME, frozenset({AUDITOR})),
+        admin=Actor(7, HOME, frozenset({ADMIN})),
+        outsider=Actor(8, ELSEWHERE, frozenset({LEAD, REVIEWER, ADMIN})),
+    )
+
+
+@pytest.fixture
+def network(cast) -> NetworkRef:
+    return NetworkRef(id=10, municipality_id=HOME, lead_id=cast.lead.user_id)
+
+
+@pytest.fixture
+def good_facts() -> NetworkFacts:
+    return NetworkFacts(
+        form="structural",
+        form_justification="Een vast netwerk past bij de langdurige opgave in de wijk.",
+        roles=("signaling", "mediation"),
+    )
