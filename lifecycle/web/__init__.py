@@ -18,7 +18,8 @@ from werkzeug.exceptions import HTTPException
 from ..config import THEMES
 from ..extensions import db, login_manager
 from ..models import User
-from .common import localized
+from ..domain.errors import DomainError
+from .common import domain_error_message, localized
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +53,15 @@ def _is_api_request() -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from .auth import bp as auth_bp
-    from .i18n import bp as i18n_bp
+    from . import account, auth, dashboard, history, i18n, items, networks, pages
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    for blueprint in (auth_bp, i18n_bp):
-        app.register_blueprint(blueprint)
-    _register_optional_blueprints(app)
+    for feature in (auth, i18n, dashboard, networks, items, history, account, pages):
+        app.register_blueprint(feature.bp)
 
     @app.route("/assets/<path:filename>")
     def vendor_asset(filename: str):
@@ -106,6 +105,15 @@ def register_web(app: Flask) -> None:
                                detail=_l("The form has expired. Go back, reload the page and "
                                          "try again.")), 400
 
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        """A safety net: a domain error no view handled still gets a clear page, never a 500."""
+        if _is_api_request():
+            raise error
+        status = error.status if error.status in ERROR_TITLES else 400
+        return render_template("errors/error.html", status=status, title=ERROR_TITLES[status],
+                               detail=domain_error_message(error)), status
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         if _is_api_request():
@@ -113,17 +121,3 @@ def register_web(app: Flask) -> None:
         status = error.code or 500
         return render_template("errors/error.html", status=status,
                                title=ERROR_TITLES.get(status, error.name), detail=None), status
-
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Feature blueprints; each module exposes `bp`."""
-    import importlib
-
-    for module_name in ("dashboard", "networks", "items", "history", "account", "pages"):
-        try:
-            module = importlib.import_module(f"{__name__}.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{module_name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
