@@ -96,6 +96,20 @@ def create_user(*, email: str, name: str, municipality_name: str, roles: list[st
     return user
 
 
+def _replace_roles(user: User, roles: list[str], actor_id: int | None, origin: str | None,
+                   now: datetime | None) -> User:
+    roles = _check_roles(roles)
+    before = sorted(user.roles)
+    user.role_rows = [UserRole(role=r) for r in roles]
+    db.session.flush()
+    append_audit(AuditDraft(
+        municipality_id=user.municipality_id, actor_id=actor_id, object_type="user",
+        object_id=str(user.id), action="user.roles_changed", origin=origin,
+        before={"roles": before}, after={"roles": roles},
+    ), now_or(now))
+    return user
+
+
 def set_user_roles(admin: User, user_id: int, roles: list[str], *, origin: str | None = None,
                    now: datetime | None = None) -> User:
     """An administrator changes the roles of a user in their municipality."""
@@ -104,16 +118,7 @@ def set_user_roles(admin: User, user_id: int, roles: list[str], *, origin: str |
     user = db.session.get(User, user_id)
     if user is None or user.municipality_id != admin.municipality_id:
         raise NotFound("No such user.")
-    roles = _check_roles(roles)
-    before = sorted(user.roles)
-    user.role_rows = [UserRole(role=r) for r in roles]
-    db.session.flush()
-    append_audit(AuditDraft(
-        municipality_id=user.municipality_id, actor_id=admin.id, object_type="user",
-        object_id=str(user.id), action="user.roles_changed", origin=origin,
-        before={"roles": before}, after={"roles": roles},
-    ), now_or(now))
-    return user
+    return _replace_roles(user, roles, admin.id, origin, now)
 
 
 def set_user_roles_as_operator(user_id: int, roles: list[str], *, origin: str | None = None,
@@ -122,16 +127,7 @@ def set_user_roles_as_operator(user_id: int, roles: list[str], *, origin: str | 
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
-    roles = _check_roles(roles)
-    before = sorted(user.roles)
-    user.role_rows = [UserRole(role=r) for r in roles]
-    db.session.flush()
-    append_audit(AuditDraft(
-        municipality_id=user.municipality_id, actor_id=None, object_type="user",
-        object_id=str(user.id), action="user.roles_changed", origin=origin,
-        before={"roles": before}, after={"roles": roles},
-    ), now_or(now))
-    return user
+    return _replace_roles(user, roles, None, origin, now)
 
 
 def list_users(municipality_name: str | None = None) -> list[User]:

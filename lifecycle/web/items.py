@@ -122,83 +122,66 @@ def _invalid(network_id: int, item_id: str, ability: str, **forms):
     return _render(network_id, item_id, status=422, **forms)
 
 
-@bp.post("/bewijs")
-def submit(network_id: int, item_id: str):
+def _act(network_id: int, item_id: str, form, ability: str, form_key: str, perform,
+         success: str, reason_required_message: str | None = None):
+    """Validate `form`, run one service call in a write transaction, and answer the POST.
+
+    Field errors re-render the item page (422) with the form under `form_key`; refusals flash
+    why and redirect (303); success flashes `success` and redirects (303).
+    """
     check_id(network_id)
-    form = EvidenceForm()
     if not form.validate_on_submit():
-        return _invalid(network_id, item_id, "submit", evidence_form=form)
-    links = [line.strip() for line in (form.links.data or "").splitlines() if line.strip()]
+        return _invalid(network_id, item_id, ability, **{form_key: form})
     try:
         with write_transaction():
-            submit_evidence(current_user, network_id, item_id, form.justification.data,
-                            links, origin=origin())
+            perform()
     except NotFound:
         abort(404)
     except ValidationFailed as exc:
-        if not apply_field_errors(form, exc):
+        if isinstance(exc, ReasonRequired) and reason_required_message:
+            form.comment.errors = [reason_required_message]
+        elif not apply_field_errors(form, exc):
             flash_domain_error(exc)
-        return _render(network_id, item_id, evidence_form=form, status=422)
-    except DomainError as exc:
-        return _refused(network_id, item_id, exc)
-    flash(_("Your evidence has been saved. The item now waits for a sign-off."), "success")
-    return _see_item(network_id, item_id)
-
-
-def _decide(network_id: int, item_id: str, service, success: str,
-            comment_required_message: str | None = None):
-    check_id(network_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        return _invalid(network_id, item_id, "decide", decision_form=form)
-    try:
-        with write_transaction():
-            service(current_user, network_id, item_id, form.comment.data,
-                    origin=origin())
-    except NotFound:
-        abort(404)
-    except ReasonRequired:
-        form.comment.errors = [comment_required_message or _("Write a comment.")]
-        return _render(network_id, item_id, decision_form=form, status=422)
-    except ValidationFailed as exc:
-        if not apply_field_errors(form, exc):
-            flash_domain_error(exc)
-        return _render(network_id, item_id, decision_form=form, status=422)
+        return _render(network_id, item_id, status=422, **{form_key: form})
     except DomainError as exc:
         return _refused(network_id, item_id, exc)
     flash(success, "success")
     return _see_item(network_id, item_id)
 
 
+@bp.post("/bewijs")
+def submit(network_id: int, item_id: str):
+    form = EvidenceForm()
+    links = [line.strip() for line in (form.links.data or "").splitlines() if line.strip()]
+    return _act(network_id, item_id, form, "submit", "evidence_form",
+                lambda: submit_evidence(current_user, network_id, item_id,
+                                        form.justification.data, links, origin=origin()),
+                _("Your evidence has been saved. The item now waits for a sign-off."))
+
+
 @bp.post("/aftekenen")
 def approve(network_id: int, item_id: str):
-    return _decide(network_id, item_id, approve_item, _("You signed off this item."))
+    form = DecisionForm()
+    return _act(network_id, item_id, form, "decide", "decision_form",
+                lambda: approve_item(current_user, network_id, item_id, form.comment.data,
+                                     origin=origin()),
+                _("You signed off this item."))
 
 
 @bp.post("/afwijzen")
 def reject(network_id: int, item_id: str):
-    return _decide(network_id, item_id, reject_item,
-                   _("You rejected this item. The project lead can submit new evidence."),
-                   _("Write a comment when you reject: say what is missing."))
+    form = DecisionForm()
+    return _act(network_id, item_id, form, "decide", "decision_form",
+                lambda: reject_item(current_user, network_id, item_id, form.comment.data,
+                                    origin=origin()),
+                _("You rejected this item. The project lead can submit new evidence."),
+                _("Write a comment when you reject: say what is missing."))
 
 
 @bp.post("/intrekken")
 def revoke(network_id: int, item_id: str):
-    check_id(network_id)
     form = RevokeForm()
-    if not form.validate_on_submit():
-        return _invalid(network_id, item_id, "revoke", revoke_form=form)
-    try:
-        with write_transaction():
-            revoke_signoff(current_user, network_id, item_id, form.reason.data,
-                           origin=origin())
-    except NotFound:
-        abort(404)
-    except ValidationFailed as exc:
-        if not apply_field_errors(form, exc):
-            flash_domain_error(exc)
-        return _render(network_id, item_id, revoke_form=form, status=422)
-    except DomainError as exc:
-        return _refused(network_id, item_id, exc)
-    flash(_("You revoked the sign-off. The item needs a new sign-off."), "success")
-    return _see_item(network_id, item_id)
+    return _act(network_id, item_id, form, "revoke", "revoke_form",
+                lambda: revoke_signoff(current_user, network_id, item_id, form.reason.data,
+                                       origin=origin()),
+                _("You revoked the sign-off. The item needs a new sign-off."))

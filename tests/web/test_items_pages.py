@@ -5,8 +5,6 @@ as in production (see `FreshContextClient` in tests/conftest.py).
 """
 from __future__ import annotations
 
-from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -17,29 +15,9 @@ from lifecycle.services.checklists import submit_evidence
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.uow import write_transaction
 from tests.conftest import TEST_PASSWORD
+from tests.web.html import tags, text
 
 ITEM = "mandate.sponsor_named"
-
-
-class _TagCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags(html: str, element: str, **wanted: str) -> list[dict]:
-    """Attributes of every `element` whose attributes include `wanted`."""
-    collector = _TagCollector()
-    collector.feed(html)
-    return [attrs for tag, attrs in collector.tags
-            if tag == element and all(attrs.get(k) == v for k, v in wanted.items())]
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def status_of(network_id: int, item_id: str = ITEM) -> str:

@@ -7,8 +7,6 @@ cached on `g` (the locale, the logged-in user) leaks from one request into the n
 from __future__ import annotations
 
 import re
-from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import event
@@ -20,29 +18,9 @@ from lifecycle.services.networks import update_network
 from lifecycle.services.uow import write_transaction
 from lifecycle.services.workflows import latest_workflow
 from tests.conftest import TEST_PASSWORD
+from tests.web.html import tags, text
 
 DEFINITION_NAME = "network-lifecycle"
-
-
-class _TagCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def tags(html: str, element: str, **wanted: str) -> list[dict]:
-    """Attributes of every `element` whose attributes include `wanted`."""
-    collector = _TagCollector()
-    collector.feed(html)
-    return [attrs for tag, attrs in collector.tags
-            if tag == element and all(attrs.get(k) == v for k, v in wanted.items())]
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def step_section(html: str, trigger: str) -> str:
