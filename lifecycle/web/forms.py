@@ -11,6 +11,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..services.networks import MAX_NAME, MAX_TEXT
 
+def required() -> DataRequired:
+    """DataRequired with our own plain-language message (WTForms' own is formal)."""
+    return DataRequired(message=_l("This field is required."))
+
+
 FORM_CHOICES = [("structural", _l("Structural key-figure network")),
                 ("ad_hoc", _l("Ad hoc network"))]
 LEVEL_CHOICES = [("individual", _l("Individual: parents, educators, key figures")),
@@ -28,19 +33,19 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    email = EmailField(_l("E-mail address"), validators=[required(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[required(), Length(max=1000)])
     next = HiddenField()
 
 
 class LanguageForm(FlaskForm):
-    lang = HiddenField(validators=[DataRequired()])
+    lang = HiddenField(validators=[required()])
     next = HiddenField()
 
 
 class NetworkForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=MAX_NAME)])
-    goal = TextAreaField(_l("Goal"), validators=[DataRequired(), Length(max=MAX_TEXT)],
+    name = StringField(_l("Name"), validators=[required(), Length(max=MAX_NAME)])
+    goal = TextAreaField(_l("Goal"), validators=[required(), Length(max=MAX_TEXT)],
                          description=_l("Which problem does the network address, and what "
                                         "should it achieve?"))
     form = SelectField(_l("Network form"), choices=FORM_CHOICES)
@@ -60,7 +65,7 @@ class LeadForm(FlaskForm):
 
 class EvidenceForm(FlaskForm):
     justification = TextAreaField(_l("Justification"),
-                                  validators=[DataRequired(), Length(max=MAX_TEXT)])
+                                  validators=[required(), Length(max=MAX_TEXT)])
     links = TextAreaField(_l("Links"), validators=[Optional(), Length(max=40_000)],
                           description=_l("One link per line, starting with https://"))
 
@@ -70,11 +75,11 @@ class DecisionForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+    reason = TextAreaField(_l("Reason"), validators=[required(), Length(max=MAX_TEXT)])
 
 
 class TransitionForm(FlaskForm):
-    trigger = HiddenField(validators=[DataRequired()])
+    trigger = HiddenField(validators=[required()])
     expected_stage = HiddenField()
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=MAX_TEXT)])
 

@@ -18,6 +18,20 @@ def log_in(client, user, password=TEST_PASSWORD, **extra):
     return client.post("/login", data={"email": user.email, "password": password, **extra})
 
 
+def in_dutch(message: str) -> str:
+    """The Dutch text of a message, as the default (Dutch) interface shows it."""
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    with current_app.test_request_context(), force_locale("nl"):
+        translated = gettext(message)
+    assert translated != message, f"no Dutch translation for {message!r}"
+    return translated
+
+
+WRONG_CREDENTIALS = "The e-mail address or password is not correct."
+
+
 def location_path(response) -> str:
     return urlsplit(response.headers["Location"]).path
 
@@ -55,7 +69,7 @@ def test_a_wrong_password_shows_an_error_and_is_audited_as_refused(app, make_use
     response = log_in(client, lead, password="not the password at all")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "The e-mail address or password is not correct." in html
+    assert in_dutch(WRONG_CREDENTIALS) in html
     assert 'id="password-error"' in html  # the error is tied to the password field
     assert client.get("/dashboard").status_code == 302
     records = login_records(lead)
@@ -70,7 +84,7 @@ def test_an_inactive_user_cannot_log_in_even_with_the_right_password(app, make_u
     client = app.test_client()
     response = log_in(client, lead)
     assert response.status_code == 200
-    assert "The e-mail address or password is not correct." in response.get_data(as_text=True)
+    assert in_dutch(WRONG_CREDENTIALS) in response.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
     assert [r.result for r in login_records(lead)] == ["refused"]
 

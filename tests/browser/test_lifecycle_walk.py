@@ -1,0 +1,103 @@
+"""A lead and a reviewer walk a network from orientation to maintenance in a real browser;
+then an auditor reads its history. CSRF protection is on, as in production."""
+from __future__ import annotations
+
+import re
+
+from lifecycle.services.workflows import latest_workflow
+from tests.conftest import TEST_PASSWORD
+
+GATES = {
+    "start_core": ("orientation", "mandate", "church_state"),
+    "expand": ("core_functioning", "diversity"),
+    "consolidate": ("maintenance_plan",),
+}
+
+
+def log_in(page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard"))
+
+
+def submit_evidence(page, base_url: str, network_id: int, item_id: str) -> None:
+    page.goto(f"{base_url}/netwerken/{network_id}/items/{item_id}")
+    form = page.locator("form[action$='/bewijs']")
+    form.locator("textarea[name=justification]").fill(f"Toelichting bij {item_id}: besproken "
+                                                      "met de besturen en vastgelegd.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def approve(page, base_url: str, network_id: int, item_id: str) -> None:
+    page.goto(f"{base_url}/netwerken/{network_id}/items/{item_id}")
+    form = page.locator("form[action$='/aftekenen']")
+    form.locator("textarea[name=comment]").fill("Akkoord, voldoende onderbouwd.")
+    form.locator("button[type=submit]:not([formaction])").click()
+    page.wait_for_load_state()
+
+
+def fire(page, base_url: str, network_id: int, trigger: str) -> None:
+    page.goto(f"{base_url}/netwerken/{network_id}")
+    form = page.locator(f"form[action$='/stap']:has(input[name=trigger][value={trigger}])")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def test_a_network_is_walked_to_maintenance_and_its_history_read_by_the_auditor(
+        live_server, new_page, make_user, artifacts_dir):
+    lead = make_user("lead", name="Fatima de Vries")
+    reviewer = make_user("reviewer", name="Johan Bakker")
+    auditor = make_user("auditor", name="Ilse Jansen")
+    definition = latest_workflow("network-lifecycle")
+
+    lead_page = new_page()
+    reviewer_page = new_page()
+    log_in(lead_page, live_server, lead.email)
+    log_in(reviewer_page, live_server, reviewer.email)
+
+    lead_page.goto(f"{live_server}/netwerken/nieuw")
+    lead_page.fill("input[name=name]", "Sleutelfiguren Noordwest")
+    lead_page.fill("textarea[name=goal]", "Spanningen tussen jongeren vroeg zien en samen "
+                                          "met gemeenschappen dempen.")
+    lead_page.fill("textarea[name=form_justification]",
+                   "Een vast netwerk past bij een opgave die jaren duurt.")
+    lead_page.check("input[name=roles][value=signaling]")
+    lead_page.locator("main form button[type=submit]").click()
+    lead_page.wait_for_url(re.compile(r"/netwerken/\d+$"))
+    network_id = int(lead_page.url.rstrip("/").rsplit("/", 1)[1])
+
+    # Before anything is signed off, the first step is blocked and says what is missing.
+    assert "mandate.sponsor_named" in lead_page.content()
+    assert lead_page.locator("form[action$='/stap']:has(input[value=start_core])").count() == 0
+
+    for trigger, checklists in GATES.items():
+        for checklist_id in checklists:
+            for item in definition.checklist(checklist_id).items:
+                if item.is_auto:
+                    continue
+                if checklist_id == "diversity" and trigger == "consolidate":
+                    continue  # still signed off from the expand gate
+                submit_evidence(lead_page, live_server, network_id, item.id)
+                approve(reviewer_page, live_server, network_id, item.id)
+        fire(lead_page, live_server, network_id, trigger)
+
+    lead_page.goto(f"{live_server}/netwerken/{network_id}")
+    assert definition.state("maintenance").title.nl in lead_page.locator("main").inner_text()
+    lead_page.screenshot(path=str(artifacts_dir / "walk-network-maintenance.png"), full_page=True)
+
+    auditor_page = new_page()
+    log_in(auditor_page, live_server, auditor.email)
+    auditor_page.goto(f"{live_server}/netwerken/{network_id}/geschiedenis")
+    history = auditor_page.locator("main").inner_text()
+    while auditor_page.locator("a[rel=next]").count():  # the history spans several pages
+        auditor_page.locator("a[rel=next]").click()
+        auditor_page.wait_for_load_state()
+        history += auditor_page.locator("main").inner_text()
+    for stage in ("small_core", "expansion", "maintenance"):
+        assert definition.state(stage).title.nl in history
+    assert "Johan Bakker" in history and "Fatima de Vries" in history
+    auditor_page.goto(f"{live_server}/audit?network={network_id}")
+    assert auditor_page.locator("main table tbody tr").count() > 0
