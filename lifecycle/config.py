@@ -45,10 +45,13 @@ THEMES = {
     "voorbeeld": {
         "stylesheet": "@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css",
         "class": "voorbeeld-theme",
+        "fonts": ("@fontsource/noto-sans/400.css", "@fontsource/noto-sans/700.css",
+                  "@fontsource/noto-serif/700.css"),
     },
     "utrecht": {
         "stylesheet": "@utrecht/design-tokens/dist/index.css",
         "class": "utrecht-theme",
+        "fonts": (),
     },
 }
 

@@ -83,6 +83,21 @@ def network_history(user: User, network_id: int, *, after: int | None = None,
     return _page(query, after, limit)
 
 
+DOSSIER_RECORD_LIMIT = 5000
+
+
+def full_network_history(user: User, network_id: int) -> AuditPage:
+    """Every audit record about one network, for its printed file (capped, in sequence order)."""
+    pages = [network_history(user, network_id, limit=200)]
+    total = len(pages[0].items)
+    while pages[-1].next_after is not None and total < DOSSIER_RECORD_LIMIT:
+        pages.append(network_history(user, network_id, after=pages[-1].next_after, limit=200))
+        total += len(pages[-1].items)
+    items = [record for page in pages for record in page.items]
+    names = {k: v for page in pages for k, v in page.actor_names.items()}
+    return AuditPage(items, pages[-1].next_after, names)
+
+
 def audit_log(user: User, filters: AuditFilters, *, after: int | None = None,
               limit: int = 50) -> AuditPage:
     """The user's municipality's audit trail, filtered, in sequence order (auditor or admin)."""

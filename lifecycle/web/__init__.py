@@ -34,6 +34,18 @@ ERROR_TITLES = {
 }
 
 
+# What /assets/ may serve from node_modules: the component library, the token themes and the
+# theme's fonts (send_from_directory refuses paths that climb out of the folder).
+VENDOR_ASSET_FOLDERS = (
+    "@utrecht/component-library-css/dist/",
+    "@nl-design-system-unstable/voorbeeld-design-tokens/dist/",
+    "@utrecht/design-tokens/dist/",
+    "@fontsource/noto-sans/",
+    "@fontsource/noto-serif/",
+)
+VENDOR_ASSET_TYPES = (".css", ".woff2", ".woff")
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
@@ -65,10 +77,9 @@ def register_web(app: Flask) -> None:
 
     @app.route("/assets/<path:filename>")
     def vendor_asset(filename: str):
-        """Serve the installed NL Design System CSS; nothing is fetched from a CDN."""
-        allowed = {"@utrecht/component-library-css/dist/index.css"} | {
-            theme["stylesheet"] for theme in THEMES.values()}
-        if filename not in allowed:
+        """Serve the installed NL Design System CSS and fonts; nothing comes from a CDN."""
+        if not filename.startswith(VENDOR_ASSET_FOLDERS) or \
+                not filename.endswith(VENDOR_ASSET_TYPES):
             abort(404)
         return send_from_directory(app.config["NODE_MODULES"], filename, max_age=3600)
 
@@ -79,7 +90,6 @@ def register_web(app: Flask) -> None:
             "current_locale": locale,
             "languages": app.config["LANGUAGES"],
             "theme": _theme_for_request(app),
-            "url_endpoints": app.view_functions.keys(),
         }
 
     @app.template_filter("localtime")

@@ -1,4 +1,5 @@
-"""Network pages: the list, the create and edit forms, the lead picker, and the network page.
+"""Network pages: the list, the create and edit forms, the lead picker, the network page and its
+printable file (dossier).
 
 The network page is where a lead moves a network through its lifecycle: it shows every step
 from the current stage, and for each blocked step exactly which checklist items keep it shut.
@@ -14,7 +15,9 @@ from flask_login import current_user
 from ..domain.errors import (Conflict, DomainError, GateBlocked, NotAllowed, NotFound,
                              ReasonRequired, ValidationFailed)
 from ..domain.permissions import ADMIN, LEAD
+from ..models import utcnow
 from ..services.checklists import checklists_of, reopened_items
+from ..services.history import full_network_history
 from ..services.lifecycle import advance_network, stage_timeline, transition_options
 from ..services.networks import (create_network, get_network, leads_of_municipality,
                                  list_networks as list_networks_in_scope, update_network)
@@ -23,6 +26,7 @@ from ..services.workflows import latest_workflow, workflow_of
 from .common import (DOMAIN_MESSAGES, MAX_DB_ID, apply_field_errors, check_id,
                      flash_domain_error, gate_missing_titles, has_role, localized, origin,
                      require_login)
+from .history import describe_page
 from .forms import (FORM_CHOICES, LEVEL_CHOICES, ROLE_CHOICES, LeadForm, NetworkFilterForm,
                     NetworkForm, TransitionForm)
 
@@ -265,6 +269,29 @@ def _render_detail(network_id: int, posted_step: TransitionForm | None = None,
 @bp.get("/<int:network_id>")
 def detail(network_id: int):
     return _render_detail(network_id)
+
+
+@bp.get("/<int:network_id>/dossier")
+def dossier(network_id: int):
+    """The network's file for print: stage, timeline, checklists in full, and its history."""
+    check_id(network_id)
+    try:
+        network, checklists = checklists_of(current_user, network_id)
+        history = full_network_history(current_user, network_id)
+    except NotFound:
+        abort(404)
+    definition = workflow_of(network)
+    return render_template(
+        "networks/dossier.html", network=network, definition=definition,
+        stage_title=localized(definition.state(network.stage).title),
+        paused_from_title=localized(definition.state(network.paused_from).title)
+        if network.paused_from else None,
+        timeline=stage_timeline(network), checklists=checklists,
+        history_rows=describe_page(history, definition),
+        history_complete=history.next_after is None, printed_at=utcnow(),
+        form_labels=FORM_LABELS, level_labels=LEVEL_LABELS,
+        roles_text=", ".join(str(ROLE_LABELS.get(role, role)) for role in network.roles or ()),
+    )
 
 
 @bp.post("/<int:network_id>/stap")

@@ -167,6 +167,15 @@ def _network_history(world):
     ]
 
 
+def _network_dossier(world):
+    return [
+        Visit("network file for printing", "lead", network(world, "maintenance", "/dossier"),
+              shows="main table tbody tr"),
+        Visit("network file for printing, closed", "auditor",
+              network(world, "closed", "/dossier")),
+    ]
+
+
 def _audit_log(world):
     return [
         Visit("audit trail", "auditor", "/audit"),
@@ -200,6 +209,7 @@ PAGE_PLAN = {
     "networks.detail": _network_detail,
     "items.detail": _item_detail,
     "history.network_history": _network_history,
+    "networks.dossier": _network_dossier,
     "history.audit_log": _audit_log,
     "account.tokens": _tokens,
 }

@@ -69,6 +69,7 @@ ACCESS: dict[str, Access] = {
     "account.revoke_token": Access(TOKEN_OWNER_OR_ADMIN),
     "networks.list_networks": Access(ANYONE),
     "networks.detail": Access(ANYONE),
+    "networks.dossier": Access(ANYONE),
     "networks.new_network": Access(("lead",), form=lambda world: {
         "name": "Netwerk Overvecht", "goal": "Spanningen vroeg zien.", "form": "ad_hoc",
         "level": "broad", "roles": ["signaling"]}),
