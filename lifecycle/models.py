@@ -104,7 +104,7 @@ class Network(db.Model):
     workflow_name: Mapped[str] = mapped_column(String(80))
     workflow_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # Optimistic lock: every UPDATE checks and bumps it, so a lost update raises instead.
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
@@ -239,7 +239,7 @@ class AuditRecord(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     network_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     action: Mapped[str] = mapped_column(String(60), index=True)
-    result: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(String(20), index=True)
     origin: Mapped[str | None] = mapped_column(String(64), nullable=True)
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
