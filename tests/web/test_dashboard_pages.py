@@ -157,3 +157,21 @@ def test_each_panel_has_a_clear_empty_state(app, make_user):
     assert "You do not lead any networks yet." in panels["my-networks"]
     assert "Nothing is waiting for your sign-off." in panels["waiting"]
     assert "None of your networks is blocked at a gate." in panels["blocked"]
+
+
+@pytest.mark.parametrize("path, current", [
+    ("/dashboard", "/dashboard"), ("/netwerken", "/netwerken"), ("/audit", "/audit"),
+    ("/account/tokens", "/account/tokens")])
+def test_the_navigation_marks_the_section_the_user_is_in(app, make_user, path, current):
+    client = logged_in(app, make_user("auditor", "lead"))
+    page = client.get(path).get_data(as_text=True)
+    nav = page.split('<nav class="utrecht-nav-bar', 1)[1].split("</nav>", 1)[0]
+    assert nav.count('aria-current="page"') == 1
+    assert f'href="{current}" aria-current="page"' in nav
+
+
+def test_the_audit_trail_is_only_in_the_navigation_of_auditors_and_admins(app, make_user):
+    lead_page = logged_in(app, make_user("lead", "reviewer")).get("/dashboard")
+    auditor_page = logged_in(app, make_user("auditor")).get("/dashboard")
+    assert 'href="/audit"' not in lead_page.get_data(as_text=True)
+    assert 'href="/audit"' in auditor_page.get_data(as_text=True)
