@@ -17,6 +17,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -255,16 +256,21 @@ def verify_audit_command() -> None:
                 "%(chain)s: first broken sequence number %(seq)d: %(problem)s",
                 chain=names.get(report.municipality_id, report.municipality_id),
                 seq=report.result.broken_seq, problem=report.result.problem))
-        click.echo(_("%(broken)d of %(chains)d chains are broken.", broken=len(broken),
-                     chains=len(reports)))
+        click.echo(ngettext("%(broken)d of %(num)d chain is broken.",
+                            "%(broken)d of %(num)d chains are broken.", len(reports),
+                            broken=len(broken)))
         raise SystemExit(CHAIN_BROKEN)
     total = sum(report.result.count for report in reports)
-    click.echo("OK: " + _("%(records)d records in %(chains)d chains",
-                          records=total, chains=len(reports)))
+    click.echo("OK: " + _("%(records)s in %(chains)s", records=_records(total),
+                          chains=ngettext("%(num)d chain", "%(num)d chains", len(reports))))
     for report in reports:
-        click.echo("  " + _("%(chain)s: %(count)d records",
+        click.echo("  " + _("%(chain)s: %(records)s",
                             chain=names.get(report.municipality_id, report.municipality_id),
-                            count=report.result.count))
+                            records=_records(report.result.count)))
+
+
+def _records(count: int) -> str:
+    return ngettext("%(num)d record", "%(num)d records", count)
 
 
 @click.command("demo")
