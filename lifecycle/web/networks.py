@@ -161,27 +161,38 @@ def edit_network(network_id: int):
     # On POST only the posted data counts: a missing version must not default to the current one.
     form = _network_form(obj=network) if request.method == "GET" else _network_form()
     if form.validate_on_submit():
-        try:
-            with write_transaction():
-                update_network(current_user, network_id, _network_fields(form),
-                               expected_version=_posted_version(form), origin=origin())
-        except ValidationFailed as exc:
-            if not apply_field_errors(form, exc):
-                flash_domain_error(exc)
-        except Conflict as exc:
-            # The form is shown again with what is saved now, so nothing is overwritten unseen.
-            flash_domain_error(exc)
-            return _see_other(".edit_network", network_id=network_id)
-        except NotFound:
-            abort(404)
-        except DomainError as exc:
-            flash_domain_error(exc)
-            return _see_other(".detail", network_id=network_id)
-        else:
-            flash(_("Your changes have been saved."), "success")
-            return _see_other(".detail", network_id=network_id)
+        answer = _save_change(network_id, form, _network_fields(form), ".edit_network",
+                              lambda: _("Your changes have been saved."))
+        if answer is not None:
+            return answer
     return render_template("networks/form.html", form=form, network=network), \
         422 if form.errors else 200
+
+
+def _save_change(network_id: int, form, data: dict, retry_endpoint: str, success):
+    """Save an edit with the version the form was based on; None means: show the form again.
+
+    On a conflict the form is shown afresh with what is saved now, so nothing is overwritten
+    unseen; other refusals go back to the network page.
+    """
+    try:
+        with write_transaction():
+            update_network(current_user, network_id, data,
+                           expected_version=_posted_version(form), origin=origin())
+    except ValidationFailed as exc:
+        if not apply_field_errors(form, exc):
+            flash_domain_error(exc)
+        return None
+    except Conflict as exc:
+        flash_domain_error(exc)
+        return _see_other(retry_endpoint, network_id=network_id)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash_domain_error(exc)
+        return _see_other(".detail", network_id=network_id)
+    flash(success(), "success")
+    return _see_other(".detail", network_id=network_id)
 
 
 @bp.route("/<int:network_id>/projectleider", methods=["GET", "POST"])
@@ -197,26 +208,12 @@ def change_lead(network_id: int):
     leads = leads_of_municipality(current_user)
     form.lead_id.choices = [(lead.id, f"{lead.name} ({lead.email})") for lead in leads]
     if form.validate_on_submit():
-        try:
-            with write_transaction():
-                update_network(current_user, network_id, {"lead_id": form.lead_id.data},
-                               expected_version=_posted_version(form), origin=origin())
-        except ValidationFailed as exc:
-            if not apply_field_errors(form, exc):
-                flash_domain_error(exc)
-        except Conflict as exc:
-            flash_domain_error(exc)
-            return _see_other(".change_lead", network_id=network_id)
-        except NotFound:
-            abort(404)
-        except DomainError as exc:
-            flash_domain_error(exc)
-            return _see_other(".detail", network_id=network_id)
-        else:
-            lead_name = next(lead.name for lead in leads if lead.id == form.lead_id.data)
-            flash(_("%(name)s is now the project lead of this network.", name=lead_name),
-                  "success")
-            return _see_other(".detail", network_id=network_id)
+        answer = _save_change(
+            network_id, form, {"lead_id": form.lead_id.data}, ".change_lead",
+            lambda: _("%(name)s is now the project lead of this network.",
+                      name=next(lead.name for lead in leads if lead.id == form.lead_id.data)))
+        if answer is not None:
+            return answer
     return render_template("networks/lead.html", form=form, network=network), \
         422 if form.errors else 200
 

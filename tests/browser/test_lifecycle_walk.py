@@ -5,21 +5,13 @@ from __future__ import annotations
 import re
 
 from lifecycle.services.workflows import latest_workflow
-from tests.conftest import TEST_PASSWORD
+from tests.browser.pages import log_in
 
 GATES = {
     "start_core": ("orientation", "mandate", "church_state"),
     "expand": ("core_functioning", "diversity"),
     "consolidate": ("maintenance_plan",),
 }
-
-
-def log_in(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/dashboard"))
 
 
 def submit_evidence(page, base_url: str, network_id: int, item_id: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.uow import write_transaction
-from tests.browser.test_lifecycle_walk import log_in
+from tests.browser.pages import log_in
 
 
 def test_the_printed_file_shows_the_dossier_without_navigation_or_forms(

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import TEST_PASSWORD
+
 PROBLEM_MIMETYPE = "application/problem+json"
 UNEXPECTED_ERROR_LOGGER = "lifecycle.api.problems"
 
@@ -123,3 +125,17 @@ def api(app, api_token, unexpected_errors):
 
     yield factory
     assert not unexpected_errors.refresh(), "an API request reached the last-resort 500 handler"
+
+
+@pytest.fixture
+def browse(app):
+    """browse(user): a client logged in as `user` through /login, with English chosen."""
+
+    def factory(user):
+        client = app.test_client()
+        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        client.post("/taal", data={"lang": "en", "next": "/netwerken"})
+        return client
+
+    return factory

@@ -14,7 +14,6 @@ from lifecycle.models import AuditRecord, Evidence, ItemState, SignOff
 from lifecycle.services.checklists import submit_evidence
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.uow import write_transaction
-from tests.conftest import TEST_PASSWORD
 from tests.web.html import tags, text
 
 ITEM = "mandate.sponsor_named"
@@ -35,20 +34,6 @@ def assert_field_error(page: str, field_name: str) -> None:
     assert control["aria-invalid"] == "true"
     assert f"{control['id']}-error" in control["aria-describedby"].split()
     assert f'id="{control["id"]}-error"' in page
-
-
-@pytest.fixture
-def browse(app):
-    """browse(user): a client logged in as `user` through /login, with English chosen."""
-
-    def factory(user):
-        client = app.test_client()
-        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        client.post("/taal", data={"lang": "en", "next": "/netwerken"})
-        return client
-
-    return factory
 
 
 @pytest.fixture

@@ -56,20 +56,6 @@ def networks_named(name: str) -> list[Network]:
     return list(db.session.query(Network).filter_by(name=name))
 
 
-@pytest.fixture
-def browse(app):
-    """browse(user): a client logged in as `user` through /login, with English chosen."""
-
-    def factory(user):
-        client = app.test_client()
-        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        client.post("/taal", data={"lang": "en", "next": "/netwerken"})
-        return client
-
-    return factory
-
-
 def fire(client, network_id: int, trigger: str, expected_stage: str, reason: str | None = None,
          follow: bool = True):
     data = {"trigger": trigger, "expected_stage": expected_stage}
