@@ -94,6 +94,16 @@ def _run_together(app, count: int, prepare: Callable[[int], Any],
 
 
 @pytest.fixture
+def lead(make_user):
+    return make_user("lead")
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user("reviewer")
+
+
+@pytest.fixture
 def write():
     return _write
 

@@ -41,16 +41,6 @@ def assert_every_chain_verifies() -> None:
 
 
 @pytest.fixture
-def lead(make_user):
-    return make_user("lead")
-
-
-@pytest.fixture
-def reviewer(make_user):
-    return make_user("reviewer")
-
-
-@pytest.fixture
 def ready_network(make_network, lead, reviewer, sign_off):
     """A network in orientation whose start_core gate is fully signed off."""
     network = make_network(lead)

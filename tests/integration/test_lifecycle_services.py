@@ -22,16 +22,6 @@ START_CORE_GATE = ("orientation", "mandate", "church_state")
 
 
 @pytest.fixture
-def lead(make_user):
-    return make_user("lead")
-
-
-@pytest.fixture
-def reviewer(make_user):
-    return make_user("reviewer")
-
-
-@pytest.fixture
 def second_reviewer(make_user):
     return make_user("reviewer")
 
