@@ -43,6 +43,8 @@ class AuditDraft:
     origin: str | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    # When the attempt happened, for a refusal recorded after its transaction was rolled back.
+    attempted_at: datetime | None = None
 
 
 @dataclass(frozen=True)

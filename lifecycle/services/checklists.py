@@ -64,11 +64,12 @@ def _draft(user, network, item_id, action, origin, **values) -> AuditDraft:
                       network_id=network.id, action=action, origin=origin, **values)
 
 
-def _refusing(exc: DomainError, user, network, item_id, action, origin) -> DomainError:
+def _refusing(exc: DomainError, user, network, item_id, action, origin,
+              now: datetime | None) -> DomainError:
     """Attach a refused-attempt record to errors worth auditing (role and four-eyes refusals)."""
     if isinstance(exc, (NotAllowed, GateBlocked)):
         exc.refusal = _draft(user, network, item_id, action, origin, result=RESULT_REFUSED,
-                             after={"refusal": exc.code})
+                             after={"refusal": exc.code}, attempted_at=now)
     return exc
 
 
@@ -81,7 +82,7 @@ def submit_evidence(user: User, network_id: int, item_id: str, justification: st
         new_status = rules.submit(actor_of(user), network, item, state.status, justification)
         cleaned_links = rules.clean_links(links)
     except DomainError as exc:
-        raise _refusing(exc, user, network, item_id, "item.evidence_submitted", origin)
+        raise _refusing(exc, user, network, item_id, "item.evidence_submitted", origin, now)
     moment = now_or(now)
     before = {"status": state.status, "evidence_id": state.evidence_id}
     if state.status == ItemStatus.APPROVED and state.signoff is not None:
@@ -112,7 +113,7 @@ def _decide(user: User, network_id: int, item_id: str, decision: str, comment: s
             new_status = rules.reject(actor_of(user), network, item, state.status, submitted_by,
                                       comment)
     except DomainError as exc:
-        raise _refusing(exc, user, network, item_id, action, origin)
+        raise _refusing(exc, user, network, item_id, action, origin, now)
     moment = now_or(now)
     signoff = SignOff(network_id=network.id, item_id=item_id, evidence_id=state.evidence_id,
                       reviewer_id=user.id, decision=decision, comment=(comment or "").strip(),
@@ -149,7 +150,7 @@ def revoke_signoff(user: User, network_id: int, item_id: str, reason: str | None
         new_status = rules.revoke(actor_of(user), network, item, state.status, submitted_by,
                                   reason)
     except DomainError as exc:
-        raise _refusing(exc, user, network, item_id, "item.signoff_revoked", origin)
+        raise _refusing(exc, user, network, item_id, "item.signoff_revoked", origin, now)
     moment = now_or(now)
     signoff = state.signoff
     signoff.revoked_at, signoff.revoked_by_id = moment, user.id

@@ -59,6 +59,7 @@ def advance_network(user: User, network_id: int, trigger: str, reason: str | Non
                 action="network.stage_changed", result=RESULT_REFUSED, origin=origin,
                 before={"stage": network.stage},
                 after={"trigger": str(trigger)[:80], "refusal": exc.code, "missing": missing},
+                attempted_at=moment,
             )
         raise
     before = {"stage": network.stage, "paused_from": network.paused_from}

@@ -155,7 +155,8 @@ def update_network(user: User, network_id: int, data: dict[str, Any], *,
         exc.refusal = AuditDraft(
             municipality_id=network.municipality_id, actor_id=user.id, object_type="network",
             object_id=str(network.id), network_id=network.id, action="network.updated",
-            result=RESULT_REFUSED, origin=origin, after={"refusal": exc.code})
+            result=RESULT_REFUSED, origin=origin, after={"refusal": exc.code},
+            attempted_at=now)
         raise
     fields = clean_network_fields(fields_data, partial=True)
     moment = now_or(now)

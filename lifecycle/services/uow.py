@@ -62,7 +62,7 @@ def _record_refusal(draft) -> None:
     from .audit import append_audit  # local: audit imports this module's helpers indirectly
 
     try:
-        append_audit(draft)
+        append_audit(draft, draft.attempted_at)
         db.session.commit()
     except Exception:  # the refusal itself must still reach the caller
         db.session.rollback()

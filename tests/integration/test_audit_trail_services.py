@@ -20,6 +20,7 @@ from lifecycle.services.checklists import (
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.networks import update_network
 
+from lifecycle.services.uow import write_transaction
 from tests.conftest import TEST_PASSWORD
 
 ORIGIN = "203.0.113.77"
@@ -191,3 +192,19 @@ def test_the_audit_trail_verifies_after_a_long_mixed_sequence(
     municipality_ids = {lead.municipality_id, venlo_lead.municipality_id}
     assert_all_chains_verify()  # note: verification expunges the session's objects
     assert {report.municipality_id for report in verify_audit()} >= municipality_ids
+
+
+def test_a_refused_attempt_is_recorded_at_the_moment_the_service_was_given(
+        make_user, make_network, audit_records):
+    lead, other_lead = make_user("lead"), make_user("lead")
+    network = make_network(lead)
+    attempt = datetime(2025, 3, 4, 10, 30)
+    for service, args in ((advance_network, (lead, network.id, "start_core")),
+                          (update_network, (other_lead, network.id, {"name": "Overgenomen"}))):
+        with pytest.raises(DomainError):
+            with write_transaction():
+                service(*args, now=attempt)
+    refused = [r for r in audit_records(municipality_id=network.municipality_id,
+                                        network_id=network.id) if r.result == "refused"]
+    assert [r.action for r in refused] == ["network.stage_changed", "network.updated"]
+    assert all(r.occurred_at == attempt for r in refused)
