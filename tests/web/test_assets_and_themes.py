@@ -61,3 +61,12 @@ def test_the_theme_setting_names_only_known_themes():
         "utrecht": "utrecht", "venlo": "voorbeeld"}
     with pytest.raises(ValueError, match="unknown theme"):
         parse_municipality_themes("utrecht=rijkshuisstijl")
+
+
+def test_pages_send_the_security_headers(client):
+    response = client.get("/login")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
