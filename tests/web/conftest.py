@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD
+from tests.web.clients import logged_in
 
 PROBLEM_MIMETYPE = "application/problem+json"
 UNEXPECTED_ERROR_LOGGER = "lifecycle.api.problems"
@@ -131,11 +131,4 @@ def api(app, api_token, unexpected_errors):
 def browse(app):
     """browse(user): a client logged in as `user` through /login, with English chosen."""
 
-    def factory(user):
-        client = app.test_client()
-        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        client.post("/taal", data={"lang": "en", "next": "/netwerken"})
-        return client
-
-    return factory
+    return lambda user: logged_in(app, user)

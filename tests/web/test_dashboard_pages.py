@@ -7,15 +7,7 @@ from lifecycle.services.checklists import approve_item, submit_evidence
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.uow import write_transaction
 from lifecycle.services.workflows import workflow_of
-from tests.conftest import TEST_PASSWORD
-
-
-def logged_in(app, user, language="en"):
-    client = app.test_client()
-    assert client.post("/login", data={"email": user.email,
-                                       "password": TEST_PASSWORD}).status_code == 302
-    client.post("/taal", data={"lang": language, "next": "/dashboard"})
-    return client
+from tests.web.clients import logged_in
 
 
 def dashboard_panels(client) -> dict[str, str]:

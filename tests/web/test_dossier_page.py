@@ -4,17 +4,10 @@ from __future__ import annotations
 from lifecycle.services.checklists import reject_item, submit_evidence
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.uow import write_transaction
-from tests.conftest import TEST_PASSWORD
+from tests.web.clients import logged_in
 from tests.web.html import text
 
 LONG_EVIDENCE = ("De burgemeester is opdrachtgever. " * 8).strip()
-
-
-def logged_in(app, user):
-    client = app.test_client()
-    client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
-    client.post("/taal", data={"lang": "en", "next": "/dashboard"})
-    return client
 
 
 def test_the_file_holds_the_stage_full_evidence_sign_offs_and_the_history(

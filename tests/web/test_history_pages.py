@@ -21,7 +21,7 @@ from lifecycle.services.networks import update_network
 from lifecycle.services.uow import write_transaction
 from lifecycle.services.workflows import workflow_of
 from lifecycle.web import history as history_pages
-from tests.conftest import TEST_PASSWORD
+from tests.web.clients import logged_in
 
 ROW_SEQ = re.compile(
     r'<tr class="utrecht-table__row">\s*<td class="utrecht-table__cell">(\d+)</td>')
@@ -30,14 +30,6 @@ SIGN_OFF_ITEMS = ("orientation.problem_goal", "orientation.stakeholders_mapped",
                   "orientation.boards_approached", "orientation.intakes_held",
                   "mandate.sponsor_named", "mandate.decision_recorded",
                   "mandate.roles_described", "mandate.resources_settled")
-
-
-def logged_in(app, user, language="en"):
-    client = app.test_client()
-    assert client.post("/login", data={"email": user.email,
-                                       "password": TEST_PASSWORD}).status_code == 302
-    client.post("/taal", data={"lang": language, "next": "/dashboard"})
-    return client
 
 
 def shown_seqs(html: str) -> list[int]:
