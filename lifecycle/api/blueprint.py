@@ -1,5 +1,9 @@
 """The `api_v1` blueprint and what every API request goes through before its handler.
 
+`api_v1` is the parent of the feature blueprints (networks, checklists, lifecycle, audit trail,
+problem types); it owns the URL prefix, authentication and the problem+json error handlers, so
+each feature only declares its routes.
+
 Authentication is by personal API token only: `Authorization: Bearer <token>`. A session
 cookie is ignored, so a page in the user's browser can never act through the API on their
 behalf (which is also why the blueprint is exempt from CSRF). The user lives in `flask.g` for
@@ -8,23 +12,28 @@ this request only; Flask-Login's session is never touched.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Response, current_app, g, request, url_for
 from flask_babel import gettext as _
 
 from ..domain.errors import NotFound
 from ..models import User
 from ..services.accounts import user_for_token
-from .inputs import MAX_BODY_BYTES, MAX_INTEGER_ID
+from .contract import MAX_BODY_BYTES, MAX_INTEGER_ID, ApiBlueprint
 from .problems import BEARER_CHALLENGE, Problem, register_problem_handlers
 
 log = logging.getLogger(__name__)
 
-api_v1 = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+api_v1 = ApiBlueprint("api_v1", __name__, url_prefix="/api/v1", tag="Voelspriet",
+                      description="Voelspriet API version 1")
 register_problem_handlers(api_v1)
 
-# Endpoints anyone may read: the problem type descriptions the `type` URIs point to.
-PUBLIC_ENDPOINTS = frozenset({"api_v1.problem_types", "api_v1.problem_type"})
+
+def feature_blueprint(name: str, *, tag: str, description: str,
+                      public: bool = False) -> ApiBlueprint:
+    """A blueprint for one feature of the API, mounted under `api_v1` by `register_api`."""
+    return ApiBlueprint(name, __name__, tag=tag, description=description, public=public)
 
 
 def api_user() -> User:
@@ -39,12 +48,17 @@ def bearer_token() -> str | None:
     return credentials.strip()
 
 
+def _is_public_endpoint() -> bool:
+    """Routes of a feature declared public (the problem types) need no token."""
+    return bool(getattr(current_app.blueprints.get(request.blueprint or ""), "public", False))
+
+
 @api_v1.before_request
 def authenticate_request() -> None:
     """Resolve the bearer token to a user, or answer 401."""
     g.api_user = None
     request.max_content_length = MAX_BODY_BYTES
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    if _is_public_endpoint():
         return
     token = bearer_token()
     if token is None:
@@ -73,3 +87,20 @@ def never_cache(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
     response.vary.add("Authorization")
     return response
+
+
+def next_link(next_after: int | None, params: dict[str, Any]) -> str | None:
+    """The URL of the next keyset page: the request's parsed filters and limit, a new `after`.
+
+    Only parsed `params` are carried over, never raw query keys: `url_for` would read a key
+    such as `_scheme` or `_external` as an instruction.
+    """
+    if next_after is None:
+        return None
+    query = {key: value for key, value in params.items() if value is not None}
+    return url_for(request.endpoint, **(request.view_args or {}), **query, after=next_after)
+
+
+def origin() -> str | None:
+    """The address a request came from, as the audit trail records it."""
+    return request.remote_addr

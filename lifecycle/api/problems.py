@@ -16,8 +16,9 @@ registered for an exception class, and the HTML app has its own handlers. Routin
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask_babel import gettext as _
@@ -26,12 +27,15 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.routing import RequestRedirect
 
 from ..domain.errors import DomainError, GateBlocked, MissingItem, ValidationFailed
+from .texts import N_
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
 API_PATH_PREFIX = "/api/"
 # Members a problem always has; a domain error's details never overwrite them.
+# What RFC 3986 allows unescaped in a path; everything else in `instance` is percent-encoded.
+URI_PATH_CHARACTERS = "/!$&'()*+,;=:@-._~"
 STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 # The item rules report the item's own status as `status`, which is the HTTP status here.
 RENAMED_DETAILS = {"status": "item_status"}
@@ -39,60 +43,79 @@ RENAMED_DETAILS = {"status": "item_status"}
 
 @dataclass(frozen=True)
 class ProblemType:
-    """One documented kind of problem; `status` is None when it varies (other HTTP errors)."""
+    """One documented kind of problem; `status` is None when it varies (other HTTP errors).
+
+    `title` and `description` are English, as in the contract; answers translate them.
+    `example_members` are the extension members an example of this problem shows.
+    """
 
     code: str
     status: int | None
-    title: Any  # a lazy translated string
-    description: Any
+    title: str
+    description: str
+    example_members: dict[str, Any] = field(default_factory=dict)
 
 
 PROBLEM_TYPES: dict[str, ProblemType] = {problem.code: problem for problem in (
-    ProblemType("bad-request", 400, _l("Bad request"), _l(
-        "The request could not be read: the body is not valid JSON or not a JSON object, or a "
-        "query parameter has the wrong type or is out of range. See `errors`.")),
-    ProblemType("domain-error", 400, _l("Request refused"), _l(
+    ProblemType("bad-request", 400, N_("Bad request"), N_(
+        "The request could not be read: the body is not valid JSON, or a header such as "
+        "If-Match is malformed. See `errors`."), {"errors": {"body": "malformed_json"}}),
+    ProblemType("domain-error", 400, N_("Request refused"), N_(
         "A rule refused the request; the detail says which.")),
-    ProblemType("unauthorized", 401, _l("Not authenticated"), _l(
+    ProblemType("unauthorized", 401, N_("Not authenticated"), N_(
         "Send a valid personal API token in the header 'Authorization: Bearer <token>'. "
         "Session cookies are not accepted by the API.")),
-    ProblemType("forbidden", 403, _l("Not allowed"), _l(
+    ProblemType("forbidden", 403, N_("Not allowed"), N_(
         "Your role, or your relation to this network, does not permit this action.")),
-    ProblemType("four-eyes", 403, _l("Four-eyes principle"), _l(
+    ProblemType("four-eyes", 403, N_("Four-eyes principle"), N_(
         "Nobody signs off an item of a network they lead, nor evidence they submitted "
         "themselves.")),
-    ProblemType("not-found", 404, _l("Not found"), _l(
+    ProblemType("not-found", 404, N_("Not found"), N_(
         "There is no such object or route, or it is outside your municipality.")),
-    ProblemType("method-not-allowed", 405, _l("Method not allowed"), _l(
+    ProblemType("method-not-allowed", 405, N_("Method not allowed"), N_(
         "This route does not accept this HTTP method; the Allow header lists those it does.")),
-    ProblemType("invalid-transition", 409, _l("Step not possible"), _l(
-        "The step or action is unknown, or not possible in the current stage or status.")),
-    ProblemType("gate-blocked", 409, _l("Gate not signed off"), _l(
+    ProblemType("invalid-transition", 409, N_("Step not possible"), N_(
+        "The step or action is unknown, or not possible in the current stage or status."),
+        {"trigger": "expand", "stage": "orientation"}),
+    ProblemType("gate-blocked", 409, N_("Gate not signed off"), N_(
         "Required checklist items of the step's gate are not signed off. `missing` lists each "
-        "one as {checklist, item, reason}.")),
-    ProblemType("conflict", 409, _l("Changed meanwhile"), _l(
+        "one as {checklist, item, reason}."),
+        {"trigger": "start_core", "stage": "orientation", "missing": [
+            {"checklist": "mandate", "item": "mandate.sponsor_named",
+             "reason": "awaiting_signoff"}]}),
+    ProblemType("conflict", 409, N_("Changed meanwhile"), N_(
         "Someone else changed this object first. Reload it and try again.")),
-    ProblemType("read-only", 409, _l("Read-only"), _l(
+    ProblemType("read-only", 409, N_("Read-only"), N_(
         "The object can no longer change, for example a closed network.")),
-    ProblemType("payload-too-large", 413, _l("Request body too large"), _l(
+    ProblemType("precondition-failed", 412, N_("Version no longer current"), N_(
+        "The If-Match header names a version that is no longer current: someone else changed "
+        "the object since you read it. Read it again, and edit with its new ETag.")),
+    ProblemType("payload-too-large", 413, N_("Request body too large"), N_(
         "The request body is larger than the API accepts.")),
-    ProblemType("unsupported-media-type", 415, _l("Unsupported media type"), _l(
+    ProblemType("unsupported-media-type", 415, N_("Unsupported media type"), N_(
         "Send the request body as JSON, with Content-Type: application/json.")),
-    ProblemType("validation-failed", 422, _l("Invalid input"), _l(
+    ProblemType("validation-failed", 422, N_("Invalid input"), N_(
         "The request is well-formed but some values break a rule. `errors` maps each field to "
-        "a code such as required, not_text, invalid_choice, too_long or unknown_field.")),
-    ProblemType("reason-required", 422, _l("Reason required"), _l(
-        "This action needs a reason or comment, and none was given. See `errors`.")),
-    ProblemType("internal-error", 500, _l("Internal error"), _l(
+        "a code such as required, not_text, not_an_integer, not_a_date, invalid_choice, "
+        "too_long, out_of_range, invalid or unknown_field."),
+        {"errors": {"name": "required", "colour": "unknown_field"}}),
+    ProblemType("reason-required", 422, N_("Reason required"), N_(
+        "This action needs a reason or comment, and none was given. See `errors`."),
+        {"errors": {"reason": "required"}}),
+    ProblemType("precondition-required", 428, N_("If-Match required"), N_(
+        "This edit needs the If-Match header with the ETag of the object as you last read it, "
+        "so that no change made meanwhile is lost.")),
+    ProblemType("internal-error", 500, N_("Internal error"), N_(
         "Something unexpected went wrong on our side. It has been logged.")),
-    ProblemType("http-error", None, _l("HTTP error"), _l(
+    ProblemType("http-error", None, N_("HTTP error"), N_(
         "Another HTTP error; `status` gives its code.")),
 )}
 
 HTTP_STATUS_CODES = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
-    415: "unsupported-media-type", 422: "validation-failed", 500: "internal-error",
+    405: "method-not-allowed", 409: "conflict", 412: "precondition-failed",
+    413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-failed",
+    428: "precondition-required", 500: "internal-error",
 }
 
 # Our own wording for the HTTP errors a client meets; werkzeug's texts are meant for browsers.
@@ -119,7 +142,7 @@ class Problem(Exception):
 
 
 def problem_type_url(code: str) -> str:
-    return url_for("api_v1.problem_type", code=code)
+    return url_for("api_v1.meta.problem_type", code=code)
 
 
 def problem_response(code: str, status: int, detail: str, *,
@@ -130,10 +153,10 @@ def problem_response(code: str, status: int, detail: str, *,
     body = {key: value for key, value in (members or {}).items() if key not in STANDARD_MEMBERS}
     body.update({
         "type": problem_type_url(code),
-        "title": str(known.title if known else PROBLEM_TYPES["http-error"].title),
+        "title": _(known.title if known else PROBLEM_TYPES["http-error"].title),
         "status": status,
         "detail": str(detail),
-        "instance": request.path,
+        "instance": quote(request.path, safe=URI_PATH_CHARACTERS),
     })
     response = current_app.response_class(current_app.json.dumps(body), status=status,
                                           mimetype=PROBLEM_MIMETYPE)

@@ -76,6 +76,13 @@ class Conflict(DomainError):
     status = 409
 
 
+class StaleVersion(Conflict):
+    """The version the caller last saw is no longer current (an If-Match that failed)."""
+
+    code = "precondition-failed"
+    status = 412
+
+
 class ReadOnly(DomainError):
     """The object can no longer change (a closed network)."""
 

@@ -183,10 +183,29 @@ def reopen_checklists(network: Network, definition: WorkflowDefinition,
 
 @dataclass(frozen=True)
 class ItemView:
+    """One item of a network's checklist: its definition, status, evidence and sign-off."""
+
     item: Item
     status: str
     state: ItemState | None
     auto_ok: bool | None
+
+    @property
+    def satisfied(self) -> bool:
+        """Whether the item counts for a gate: its rule holds, or its sign-off is current."""
+        return bool(self.auto_ok if self.item.is_auto else self.status == ItemStatus.APPROVED)
+
+    @property
+    def evidence(self) -> Evidence | None:
+        return self.state.evidence if self.state is not None else None
+
+    @property
+    def signoff(self) -> SignOff | None:
+        return self.state.signoff if self.state is not None else None
+
+    @property
+    def updated_at(self) -> datetime | None:
+        return self.state.updated_at if self.state is not None else None
 
 
 @dataclass(frozen=True)
@@ -196,8 +215,11 @@ class ChecklistView:
 
     @property
     def done(self) -> int:
-        return sum(1 for view in self.items
-                   if (view.auto_ok if view.item.is_auto else view.status == ItemStatus.APPROVED))
+        return sum(1 for view in self.items if view.satisfied)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
 
 
 def checklists_of(user: User, network_id: int) -> tuple[Network, list[ChecklistView]]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..domain.audit import RESULT_REFUSED, AuditDraft
-from ..domain.errors import Conflict, NotAllowed, ReadOnly, ValidationFailed
+from ..domain.errors import NotAllowed, ReadOnly, StaleVersion, ValidationFailed
 from ..domain.gates import ItemStatus
 from ..domain.permissions import LEAD, ensure_can_create_network, ensure_can_reassign_lead, \
     ensure_in_scope, ensure_is_lead_of
@@ -144,7 +144,8 @@ def update_network(user: User, network_id: int, data: dict[str, Any], *,
     if workflow_of(network).is_final(network.stage):
         raise ReadOnly("This network is closed and can no longer change.")
     if expected_version is not None and expected_version != network.version:
-        raise Conflict("Someone else changed this network meanwhile. Reload and try again.")
+        raise StaleVersion("Someone else changed this network meanwhile. Reload and try again.",
+                           current_version=network.version)
     fields_data = {k: v for k, v in data.items() if k != "lead_id"}
     try:
         if fields_data:

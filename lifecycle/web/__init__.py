@@ -69,14 +69,15 @@ def _is_api_request() -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from . import account, auth, dashboard, history, i18n, items, networks, pages
+    from . import account, api_reference, auth, dashboard, history, i18n, items, networks, pages
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    for feature in (auth, i18n, dashboard, networks, items, history, account, pages):
+    for feature in (auth, i18n, dashboard, networks, items, history, account, api_reference,
+                    pages):
         app.register_blueprint(feature.bp)
 
     @app.route("/assets/<path:filename>")

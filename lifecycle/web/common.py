@@ -28,6 +28,9 @@ DOMAIN_MESSAGES = {
     "invalid-transition": _l("This step is not possible from the current stage."),
     "conflict": _l("Someone else changed this at the same moment. The page now shows the "
                    "latest state. Please try again."),
+    # The HTML forms carry the version they were built from, as the API's If-Match does.
+    "precondition-failed": _l("Someone else changed this at the same moment. The page now "
+                              "shows the latest state. Please try again."),
     "read-only": _l("This network is closed. It can no longer change."),
     "gate-blocked": _l("Not every required checklist item is signed off yet."),
 }

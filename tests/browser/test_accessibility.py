@@ -68,6 +68,11 @@ def _accessibility_statement(world):
             Visit("accessibility statement", "auditor", "/toegankelijkheid")]
 
 
+def _api_reference(world):
+    return [Visit("API reference", "anonymous", "/api-referentie"),
+            Visit("API reference", "lead", "/api-referentie")]
+
+
 def _dashboard(world):
     return [*(Visit("dashboard", role, "/dashboard", municipality=place)
               for place in ("full", "empty") for role in ROLES if role != "reviewer"),
@@ -201,6 +206,7 @@ PAGE_PLAN = {
     "auth.root": _root,
     "auth.login": _login,
     "pages.accessibility": _accessibility_statement,
+    "api_reference.index": _api_reference,
     "dashboard.index": _dashboard,
     "networks.list_networks": _network_list,
     "networks.new_network": _new_network,

@@ -67,6 +67,19 @@ class ApiClient:
     def patch(self, url: str, **kwargs):
         return self.request("PATCH", url, **kwargs)
 
+    def edit(self, url: str, json: Any):
+        """PATCH as a careful client does: read the current ETag first, send it in If-Match.
+
+        When the read is refused (another municipality, a missing object), If-Match is `*`,
+        so the answer shows how the edit itself is refused.
+        """
+        current = self.client.open(url, method="GET", headers=self._auth())
+        etag = current.headers.get("ETag") if current.status_code == 200 else None
+        return self.patch(url, json=json, headers={"If-Match": etag or "*"})
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token is not None else {}
+
     def delete(self, url: str, **kwargs):
         return self.request("DELETE", url, **kwargs)
 
@@ -132,3 +145,13 @@ def browse(app):
     """browse(user): a client logged in as `user` through /login, with English chosen."""
 
     return lambda user: logged_in(app, user)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what schemathesis did in this run, so the CI output shows its figures."""
+    from tests.web import test_api_schemathesis
+
+    if test_api_schemathesis.SUMMARY:
+        terminalreporter.write_sep("-", "schemathesis")
+        for line in test_api_schemathesis.summary_lines(test_api_schemathesis.SUMMARY):
+            terminalreporter.write_line(line)

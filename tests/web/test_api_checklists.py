@@ -78,12 +78,16 @@ def test_the_lead_submits_evidence_as_an_object(cast):
     ({}, {"evidence": "required"}),
     ({"evidence": 12}, {"evidence": "invalid"}),
     ({"evidence": "Tekst", "links": "https://one.nl"}, {"links": "invalid"}),
-    ({"evidence": "Tekst", "links": [1, 2]}, {"links": "invalid"}),
+    ({"evidence": "Tekst", "links": [1, 2]}, {"links": "not_text"}),
     ({"evidence": {"justification": ["a"]}}, {"evidence.justification": "not_text"}),
     ({"evidence": {"justification": "Tekst", "links": [None]}}, {"evidence.links": "invalid"}),
     ({"evidence": {"justification": "T", "extra": 1}}, {"evidence.extra": "unknown_field"}),
     ({"evidence": "Tekst", "comment": "Hoi"}, {"comment": "unknown_field"}),
-    ({"evidence": "   "}, {"justification": "required"}),
+    ({"evidence": "   "}, {"evidence": "required"}),
+    ({"evidence": {"justification": " "}}, {"evidence.justification": "required"}),
+    ({"evidence": {"links": []}}, {"evidence.justification": "required"}),
+    ({"evidence": "Tekst\u0000"}, {"evidence": "invalid"}),
+    ({"evidence": "Tekst", "links": ["https://x.nl"] * 21}, {"links": "too_long"}),
     ({"evidence": "Tekst", "links": ["ftp://files.nl/x"]}, {"links": "invalid"}),
 ])
 def test_invalid_evidence_answers_422_per_field(cast, problem, body, errors):
@@ -92,8 +96,9 @@ def test_invalid_evidence_answers_422_per_field(cast, problem, body, errors):
     assert listed_item(cast.as_lead, cast.network)["status"] == "open"
 
 
-def test_a_submit_without_a_body_answers_400(cast, problem):
-    problem(cast.as_lead.post(item_url(cast.network)), 400, "bad-request")
+def test_a_submit_without_a_body_answers_422_naming_the_evidence(cast, problem):
+    body = problem(cast.as_lead.post(item_url(cast.network)), 422, "validation-failed")
+    assert body["errors"] == {"evidence": "required"}
 
 
 def test_a_reviewer_signs_off_submitted_evidence(cast):
@@ -182,12 +187,14 @@ def test_revoking_needs_a_reason_and_puts_the_item_back_to_submitted(cast, probl
     assert item["evidence"]["justification"] == "Wethouder benoemd."
 
 
-def test_a_revocation_also_takes_its_reason_as_comment(cast):
+def test_a_revocation_names_its_reason_reason_not_comment(cast, problem):
     cast.as_lead.post(item_url(cast.network), json={"evidence": "Wethouder benoemd."})
     cast.as_reviewer.post(item_url(cast.network, action="approve"))
-    response = cast.as_reviewer.post(item_url(cast.network, action="revoke"),
-                                     json={"comment": "Vergissing."})
-    assert response.get_json()["status"] == "submitted"
+    answer = problem(cast.as_reviewer.post(item_url(cast.network, action="revoke"),
+                                           json={"comment": "Vergissing."}),
+                     422, "validation-failed")
+    assert answer["errors"] == {"comment": "unknown_field", "reason": "required"}
+    assert listed_item(cast.as_lead, cast.network)["status"] == "approved"
 
 
 def test_new_evidence_on_an_approved_item_needs_a_new_sign_off(cast):

@@ -155,7 +155,7 @@ def test_a_closed_network_is_read_only(team, network_id, problem):
     closed = fire(as_lead, network_id, "close", reason="Het netwerk is opgeheven.").get_json()
     assert closed["stage"] == "closed"
     base = f"/api/v1/networks/{network_id}"
-    problem(as_lead.patch(base, json={"name": "Nieuw"}), 409, "read-only")
+    problem(as_lead.edit(base, json={"name": "Nieuw"}), 409, "read-only")
     problem(as_lead.post(f"{base}/items/mandate.decision_recorded/submit",
                          json={"evidence": "Besluit."}), 409, "read-only")
     problem(as_reviewer.post(f"{base}/items/mandate.sponsor_named/approve"), 409, "read-only")

@@ -72,17 +72,26 @@ def test_an_impossible_lead_id_answers_422_not_a_database_error(make_user, api, 
 
 @pytest.mark.parametrize("data, content_type, code", [
     (b'{"name": "N", "goal": ', "application/json", "bad-request"),
-    (b'["name", "goal"]', "application/json", "bad-request"),
-    (b'"just a string"', "application/json", "bad-request"),
     (b"\xff\xfe\x00garbage", "application/json", "bad-request"),
-    (b"", "application/json", "bad-request"),
     (b"name=N&goal=G", "application/x-www-form-urlencoded", "unsupported-media-type"),
 ])
-def test_a_body_that_is_not_a_json_object_answers_400_or_415(make_user, api, problem, data,
-                                                             content_type, code):
+def test_a_body_that_cannot_be_read_as_json_answers_400_or_415(make_user, api, problem, data,
+                                                               content_type, code):
     response = api(make_user("lead")).post("/api/v1/networks", data=data,
                                            content_type=content_type)
     problem(response, 415 if code == "unsupported-media-type" else 400, code)
+
+
+@pytest.mark.parametrize("data, errors", [
+    (b'["name", "goal"]', {"body": "not_an_object"}),
+    (b'"just a string"', {"body": "not_an_object"}),
+    (b"", {"name": "required", "goal": "required"}),
+])
+def test_a_json_body_that_is_not_an_object_of_the_schema_answers_422(make_user, api, problem,
+                                                                     data, errors):
+    response = api(make_user("lead")).post("/api/v1/networks", data=data,
+                                           content_type="application/json")
+    assert problem(response, 422, "validation-failed")["errors"] == errors
 
 
 def test_a_deeply_nested_body_answers_400(make_user, api, problem):
@@ -125,19 +134,28 @@ def test_the_list_shows_only_the_own_municipality_and_filters_by_stage(
 
 
 @pytest.mark.parametrize("query, errors", [
-    ("stage=flying", {"stage": "invalid_choice"}),
+    ("stage=Flying%20High", {"stage": "invalid"}),
     ("limit=abc", {"limit": "not_an_integer"}),
     ("limit=0", {"limit": "out_of_range"}),
     ("limit=201", {"limit": "out_of_range"}),
-    ("after=-1", {"after": "not_an_integer"}),
+    ("after=-1", {"after": "out_of_range"}),
     ("after=2147483648", {"after": "out_of_range"}),
-    ("after=99999999999999999999999999", {"after": "not_an_integer"}),
+    ("after=99999999999999999999999999", {"after": "out_of_range"}),
     ("limit=%C2%B2", {"limit": "not_an_integer"}),
+    ("limit=+5", {"limit": "not_an_integer"}),
     ("limit=x&after=y", {"limit": "not_an_integer", "after": "not_an_integer"}),
 ])
-def test_malformed_list_parameters_answer_400_naming_each(make_user, api, problem, query, errors):
-    body = problem(api(make_user("lead")).get(f"/api/v1/networks?{query}"), 400, "bad-request")
+def test_malformed_list_parameters_answer_422_naming_each(make_user, api, problem, query, errors):
+    body = problem(api(make_user("lead")).get(f"/api/v1/networks?{query}"), 422,
+                   "validation-failed")
     assert body["errors"] == errors
+
+
+def test_a_stage_no_workflow_knows_lists_nothing(make_user, make_network, api):
+    lead = make_user("lead")
+    make_network(lead)
+    assert api(lead).get("/api/v1/networks?stage=flying").get_json() == {"items": [],
+                                                                         "next": None}
 
 
 def test_following_next_links_visits_every_network_exactly_once_in_order(
@@ -167,9 +185,11 @@ def test_the_lead_edits_a_network_and_gets_the_new_version(make_user, make_netwo
     lead = make_user("lead")
     network = make_network(lead)
     client = api(lead)
-    before = client.get(f"/api/v1/networks/{network.id}").get_json()
+    read = client.get(f"/api/v1/networks/{network.id}")
+    before = read.get_json()
     response = client.patch(f"/api/v1/networks/{network.id}",
-                            json={"goal": "Een nieuw doel.", "level": "broad", "roles": []})
+                            json={"goal": "Een nieuw doel.", "level": "broad", "roles": []},
+                            headers={"If-Match": read.headers["ETag"]})
     assert response.status_code == 200
     after = response.get_json()
     assert (after["goal"], after["level"], after["roles"]) == ("Een nieuw doel.", "broad", [])
@@ -178,21 +198,61 @@ def test_the_lead_edits_a_network_and_gets_the_new_version(make_user, make_netwo
     assert response.headers["ETag"] == f'"{after["version"]}"'
 
 
-def test_an_edit_with_a_stale_version_answers_409_and_changes_nothing(make_user, make_network,
-                                                                     api, problem):
+def test_an_edit_with_a_stale_if_match_answers_412_and_changes_nothing(make_user, make_network,
+                                                                       api, problem):
     lead = make_user("lead")
     network = make_network(lead)
     client = api(lead)
-    etag = client.get(f"/api/v1/networks/{network.id}").headers["ETag"]
-    assert client.patch(f"/api/v1/networks/{network.id}", json={"name": "Eerste"},
-                        headers={"If-Match": etag}).status_code == 200
-    problem(client.patch(f"/api/v1/networks/{network.id}", json={"name": "Tweede"},
-                         headers={"If-Match": etag}), 409, "conflict")
-    problem(client.patch(f"/api/v1/networks/{network.id}",
-                         json={"name": "Tweede", "version": 1}), 409, "conflict")
-    assert client.get(f"/api/v1/networks/{network.id}").get_json()["name"] == "Eerste"
-    problem(client.patch(f"/api/v1/networks/{network.id}", json={"name": "Derde"},
-                         headers={"If-Match": "yesterday"}), 400, "bad-request")
+    url = f"/api/v1/networks/{network.id}"
+    etag = client.get(url).headers["ETag"]
+    assert client.patch(url, json={"name": "Eerste"}, headers={"If-Match": etag}).status_code \
+        == 200
+    stale = problem(client.patch(url, json={"name": "Tweede"}, headers={"If-Match": etag}),
+                    412, "precondition-failed")
+    assert stale["current_version"] == client.get(url).get_json()["version"]
+    weak = f"W/{etag}"
+    problem(client.patch(url, json={"name": "Tweede"}, headers={"If-Match": weak}),
+            412, "precondition-failed")
+    assert client.get(url).get_json()["name"] == "Eerste"
+
+
+def test_an_edit_without_if_match_answers_428_and_changes_nothing(make_user, make_network, api,
+                                                                 problem):
+    lead = make_user("lead")
+    network = make_network(lead)
+    client = api(lead)
+    url = f"/api/v1/networks/{network.id}"
+    problem(client.patch(url, json={"name": "Zonder versie"}), 428, "precondition-required")
+    problem(client.patch(url, json={"name": "Zonder versie"}, headers={"If-Match": " "}),
+            428, "precondition-required")
+    assert client.get(url).get_json()["name"] == network.name
+
+
+@pytest.mark.parametrize("header", ["yesterday", '"abc"', '"99999999999"', '"1", "2"'])
+def test_an_unreadable_if_match_answers_400(make_user, make_network, api, problem, header):
+    lead = make_user("lead")
+    network = make_network(lead)
+    body = problem(api(lead).patch(f"/api/v1/networks/{network.id}", json={"name": "X"},
+                                   headers={"If-Match": header}), 400, "bad-request")
+    assert body["errors"] == {"If-Match": "invalid"}
+
+
+def test_if_match_star_edits_whatever_version_is_current(make_user, make_network, api):
+    lead = make_user("lead")
+    network = make_network(lead)
+    response = api(lead).patch(f"/api/v1/networks/{network.id}", json={"name": "Altijd"},
+                               headers={"If-Match": "*"})
+    assert response.status_code == 200 and response.get_json()["name"] == "Altijd"
+
+
+def test_a_version_in_the_body_is_not_part_of_the_contract(make_user, make_network, api,
+                                                          problem):
+    lead = make_user("lead")
+    network = make_network(lead)
+    body = problem(api(lead).edit(f"/api/v1/networks/{network.id}",
+                                  json={"name": "Tweede", "version": 1}), 422,
+                   "validation-failed")
+    assert body["errors"] == {"version": "unknown_field"}
 
 
 def test_another_lead_may_read_but_not_edit_a_network(make_user, make_network, api, problem):
@@ -200,7 +260,7 @@ def test_another_lead_may_read_but_not_edit_a_network(make_user, make_network, a
     network = make_network(lead)
     other = api(make_user("lead"))
     assert other.get(f"/api/v1/networks/{network.id}").status_code == 200
-    problem(other.patch(f"/api/v1/networks/{network.id}", json={"name": "Overgenomen"}),
+    problem(other.edit(f"/api/v1/networks/{network.id}", json={"name": "Overgenomen"}),
             403, "forbidden")
 
 
@@ -208,17 +268,17 @@ def test_only_an_admin_reassigns_the_lead(make_user, make_network, api, problem)
     lead = make_user("lead")
     successor = make_user("lead")
     network = make_network(lead)
-    problem(api(lead).patch(f"/api/v1/networks/{network.id}", json={"lead_id": successor.id}),
+    problem(api(lead).edit(f"/api/v1/networks/{network.id}", json={"lead_id": successor.id}),
             403, "forbidden")
     admin = api(make_user("admin"))
-    response = admin.patch(f"/api/v1/networks/{network.id}", json={"lead_id": successor.id})
+    response = admin.edit(f"/api/v1/networks/{network.id}", json={"lead_id": successor.id})
     assert response.status_code == 200
     assert response.get_json()["lead"] == {"id": successor.id, "name": successor.name}
     reviewer = make_user("reviewer")
-    body = problem(admin.patch(f"/api/v1/networks/{network.id}", json={"lead_id": reviewer.id}),
+    body = problem(admin.edit(f"/api/v1/networks/{network.id}", json={"lead_id": reviewer.id}),
                    422, "validation-failed")
     assert body["errors"] == {"lead_id": "invalid"}
-    body = problem(admin.patch(f"/api/v1/networks/{network.id}", json={"lead_id": 2**31}),
+    body = problem(admin.edit(f"/api/v1/networks/{network.id}", json={"lead_id": 2**31}),
                    422, "validation-failed")
     assert body["errors"] == {"lead_id": "invalid"}
 
@@ -226,7 +286,7 @@ def test_only_an_admin_reassigns_the_lead(make_user, make_network, api, problem)
 def test_an_edit_with_invalid_values_answers_422(make_user, make_network, api, problem):
     lead = make_user("lead")
     network = make_network(lead)
-    body = problem(api(lead).patch(f"/api/v1/networks/{network.id}",
+    body = problem(api(lead).edit(f"/api/v1/networks/{network.id}",
                                    json={"name": "", "roles": "policy", "stage": "expansion"}),
                    422, "validation-failed")
     assert body["errors"] == {"name": "required", "roles": "invalid_choice",
@@ -235,7 +295,7 @@ def test_an_edit_with_invalid_values_answers_422(make_user, make_network, api, p
 
 OUT_OF_SCOPE_ROUTES = [
     ("GET", "/api/v1/networks/{id}", None),
-    ("PATCH", "/api/v1/networks/{id}", {"name": "Overgenomen"}),
+    ("PATCH", "/api/v1/networks/{id}", {"name": "Overgenomen"}),  # with If-Match: *
     ("GET", "/api/v1/networks/{id}/checklists", None),
     ("POST", "/api/v1/networks/{id}/items/mandate.sponsor_named/submit", {"evidence": "Tekst"}),
     ("POST", "/api/v1/networks/{id}/items/mandate.sponsor_named/approve", {}),
@@ -251,7 +311,8 @@ def answers_on_every_route(client, network_id) -> dict[str, tuple[int, str]]:
     """Status and problem type of each network route, keyed by "METHOD path"."""
     answers = {}
     for method, path, body in OUT_OF_SCOPE_ROUTES:
-        response = client.request(method, path.format(id=network_id), json=body)
+        response = client.request(method, path.format(id=network_id), json=body,
+                                  headers={"If-Match": "*"} if method == "PATCH" else None)
         answers[f"{method} {path}"] = (response.status_code, response.get_json().get("type"))
     return answers
 

@@ -61,6 +61,7 @@ class Access:
 
 ACCESS: dict[str, Access] = {
     "pages.accessibility": Access(PUBLIC),
+    "api_reference.index": Access(PUBLIC),
     "dashboard.index": Access(ANYONE),
     "history.network_history": Access(ANYONE),
     "history.audit_log": Access(("auditor", "admin")),
