@@ -37,7 +37,6 @@ from functools import wraps
 from typing import Any, Callable, Iterable
 
 import click
-import marshmallow as ma
 from flask import Flask, current_app, request
 from flask.cli import AppGroup
 from flask_babel import gettext as _
