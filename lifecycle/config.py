@@ -22,9 +22,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def instance_secret_key(instance_path: str) -> str:
-    """Read the instance's secret key, making a random one (mode 0600) the first time."""
-    path = Path(instance_path) / "secret_key"
+def instance_secret_key(instance_path: str, filename: str = "secret_key") -> str:
+    """Read an instance key file, making a random key (mode 0600) the first time."""
+    path = Path(instance_path) / filename
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +73,10 @@ def load_config(instance_path: str) -> dict:
     )
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
+        # Keys the pseudonymous data-subject references of the processing log; keep it with the
+        # secret key (a new key makes older log lines unfindable for subject access requests).
+        "PROCESSING_LOG_KEY": os.environ.get("PROCESSING_LOG_KEY")
+        or instance_secret_key(instance_path, "processing_log_key"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WORKFLOWS_DIR": os.environ.get("WORKFLOWS_DIR", str(PROJECT_ROOT / "workflows")),

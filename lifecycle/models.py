@@ -5,11 +5,11 @@ append-only: the migration installs database triggers that refuse UPDATE and DEL
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -105,6 +105,8 @@ class Network(db.Model):
     workflow_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # When the network was closed: the retention of its people's data starts here.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Optimistic lock: every UPDATE checks and bumps it, so a lost update raises instead.
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
@@ -181,6 +183,8 @@ class SignOff(db.Model):
     )
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     stale_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # For an item that watches the composition: the figures the reviewer judged.
+    frozen: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id], lazy="joined")
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
@@ -243,6 +247,8 @@ class AuditRecord(db.Model):
     origin: Mapped[str | None] = mapped_column(String(64), nullable=True)
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # The W3C trace id of the request, shared with the processing log's lines.
+    trace_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -250,3 +256,156 @@ class AuditRecord(db.Model):
         UniqueConstraint("chain_id", "seq", name="uq_audit_record_chain_seq"),
         Index("ix_audit_record_network_seq", "network_id", "seq"),
     )
+
+
+class Organisation(db.Model):
+    """An organisation in a network's register: its kind, reach, power and its board's answer.
+
+    Communities are recorded for the organisation (the communities it reaches), never for a
+    person. Nothing here is personal data.
+    """
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("network.id", ondelete="CASCADE"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(40))
+    district: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    communities: Mapped[list] = mapped_column(JSON, default=list)
+    influence: Mapped[str] = mapped_column(String(8))  # high | low
+    involvement: Mapped[str] = mapped_column(String(8))  # high | low
+    board_approached_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    board_approached_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), nullable=True, index=True)
+    board_outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    board_approached_by: Mapped[User | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Member(db.Model):
+    """A person in a network's register, wherever they are in the pipeline (candidate to left).
+
+    Minimal personal data: name, contact, organisation, role in the network, and the
+    characteristics composition is measured over. No field records religion, ethnic origin,
+    political view or any other special category (AVG art. 9); `note` is short and says so.
+    Erasure empties every personal field and keeps the row, so references stay valid.
+    """
+
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey("network.id", ondelete="CASCADE"), index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    sector: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    district: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    gender: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    formal: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    member_type: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    known_to_municipality: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    status_since: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # When the person left or declined: the retention period of their data starts here.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_member_network_status", "network_id", "status"),)
+
+
+class MemberStep(db.Model):
+    """One step of a person through the pipeline: when, by whom, and the intake's outcome."""
+
+    __tablename__ = "member_step"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"),
+                                           index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    happened_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    intake_outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    house_rules: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_member_step_network_step_recorded", "network_id", "step",
+                            "recorded_at"),)
+
+
+class NetworkProfile(db.Model):
+    """The member profile a network aims for: a starting profile, as its lead adjusted it."""
+
+    __tablename__ = "network_profile"
+
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    profile_id: Mapped[str] = mapped_column(String(40))
+    targets: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProcessingLogLine(db.Model):
+    """One processing of one data subject's personal data (the Logboek Dataverwerkingen idea).
+
+    It holds no user: who did it is in the audit trail (or the request log), under the same
+    trace id. The data subject is a pseudonymous reference, so the log alone says nobody's name.
+    """
+
+    __tablename__ = "processing_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    trace_id: Mapped[str] = mapped_column(String(32), index=True)
+    span_id: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(60))
+    operation: Mapped[str] = mapped_column(String(10))  # read | create | update | erase | export
+    activity: Mapped[str] = mapped_column(String(40))
+    subject_ref: Mapped[str] = mapped_column(String(32), index=True)
+    municipality_id: Mapped[int] = mapped_column(Integer, index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), default="ok")
+
+
+class Erasure(db.Model):
+    """What is left of a person whose data was erased: that it happened, when and why."""
+
+    __tablename__ = "erasure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, index=True)
+    network_id: Mapped[int] = mapped_column(Integer, index=True)
+    municipality_id: Mapped[int] = mapped_column(Integer, index=True)
+    erased_at: Mapped[datetime] = mapped_column(DateTime)
+    cause: Mapped[str] = mapped_column(String(20))  # retention | request
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why, for a request

@@ -19,7 +19,8 @@ from lifecycle.config import normalise_database_url
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TEST_PASSWORD = "correct horse battery staple"
-TABLES = ("audit_record", "audit_chain", "stage_change", "item_state", "signoff", "evidence",
+TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "member_step", "member",
+          "organisation", "network_profile", "stage_change", "item_state", "signoff", "evidence",
           "network", "api_token", "user_role", "user_account", "municipality")
 
 
@@ -193,16 +194,20 @@ def make_network(app):
 
 @pytest.fixture
 def sign_off(app):
-    """Submit evidence (as the lead) and approve it (as the reviewer) for whole checklists."""
+    """Make whole checklists hold: the data their automatic items need (see tests/builders.py),
+    then evidence submitted (as the lead) and approved (as the reviewer) for each item that
+    needs a sign-off."""
     from lifecycle.services.checklists import approve_item, submit_evidence
     from lifecycle.services.uow import write_transaction
     from lifecycle.services.workflows import workflow_of
+    from tests.builders import satisfy_auto_items
 
     def helper(network, lead, reviewer, *checklist_ids: str):
         definition = workflow_of(network)
+        satisfy_auto_items(network.id, lead, checklist_ids)
         for checklist_id in checklist_ids:
             for item in definition.checklist(checklist_id).items:
-                if item.is_auto:
+                if not item.needs_signoff:
                     continue
                 with write_transaction():
                     submit_evidence(lead, network.id, item.id, f"Toelichting bij {item.id}.")

@@ -18,9 +18,10 @@ from .lifecycle import lifecycle
 from .meta import meta
 from .networks import networks
 from .problems import install_routing_hook
+from .registers import registers
 from .schemas import ProblemSchema
 
-FEATURES = (networks, checklists, lifecycle, history, meta)
+FEATURES = (networks, checklists, lifecycle, registers, history, meta)
 
 for _feature in FEATURES:
     api_v1.register_blueprint(_feature)

@@ -131,12 +131,22 @@ class ItemSchema(ApiSchema):
     check = fields.String(required=True, attribute="item.check", metadata={
         "enum": ["signoff", "auto"], "description": N_(
             "signoff: a reviewer signs it off; auto: computed from the network's own data.")})
+    needs_signoff = fields.Boolean(required=True, attribute="item.needs_signoff", metadata={
+        "description": N_("Whether a reviewer signs it off (also some automatic items).")})
+    auto = fields.Nested(lambda: AutoCheckSchema(), required=True, allow_none=True, metadata={
+        "description": N_("For an automatic item: whether its rule holds now, with the "
+                          "numbers that show it.")})
     status = fields.String(required=True, metadata={"enum": list(ItemStatus.ALL)})
     satisfied = fields.Boolean(required=True, metadata={"description": N_(
         "Whether the item counts for a gate now.")})
     evidence = fields.Nested(EvidenceSchema, required=True, allow_none=True)
     signoff = fields.Nested(SignOffSchema, required=True, allow_none=True)
     updated_at = timestamp(required=True, allow_none=True)
+
+
+class AutoCheckSchema(ApiSchema):
+    ok = fields.Boolean(required=True)
+    figures = fields.Dict(required=True, metadata={"example": {"have": 4, "need": 5}})
 
 
 class ChecklistSchema(ApiSchema):

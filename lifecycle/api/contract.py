@@ -67,7 +67,8 @@ MAX_BODY_BYTES = 1024 * 1024
 # prose) is never passed on: `error_code` turns it into one of these.
 ERROR_CODES = frozenset({
     "required", "not_text", "not_an_integer", "not_a_date", "not_an_object", "invalid",
-    "invalid_choice", "too_long", "out_of_range", "unknown_field", "malformed_json",
+    "invalid_choice", "too_long", "out_of_range", "unknown_field", "malformed_json", "taken",
+    "in_future",
 })
 
 
@@ -241,6 +242,12 @@ PATH_PARAMETERS = {
                 "schema": {"type": "string", "pattern": r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",
                            "maxLength": 120},
                 "example": "mandate.sponsor_named"},
+    "organisation_id": {"description": N_("The id of an organisation in the network's register."),
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER_ID},
+                        "example": 1},
+    "member_id": {"description": N_("The id of a person in the network's register."),
+                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER_ID},
+                  "example": 1},
     "code": {"description": N_("The code of a problem type."),
              "schema": {"type": "string", "pattern": "^[a-z][a-z-]*$"},
              "example": "gate-blocked"},

@@ -35,7 +35,7 @@ RECORD_EXAMPLE = {
     "before": {"stage": "orientation", "paused_from": None},
     "after": {"stage": "small_core", "paused_from": None, "trigger": "start_core",
               "reason": None, "reopened": []},
-    "prev_hash": "9f2c…", "hash": "4b7e…",
+    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "prev_hash": "9f2c…", "hash": "4b7e…",
 }
 
 
@@ -71,6 +71,10 @@ class AuditRecordSchema(ApiSchema):
     origin = fields.String(required=True, allow_none=True)
     before = fields.Dict(required=True, allow_none=True)
     after = fields.Dict(required=True, allow_none=True)
+    trace_id = fields.String(required=True, allow_none=True, metadata={
+        "pattern": "^[0-9a-f]{32}$", "description": N_(
+            "The trace id of the request (W3C Trace Context); the processing log's lines of the "
+            "same request carry it too. Hashed when present.")})
     prev_hash = fields.String(required=True, metadata={"pattern": "^[0-9a-f]{64}$"})
     hash = fields.String(required=True, metadata={"pattern": "^[0-9a-f]{64}$"})
 

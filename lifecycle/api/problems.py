@@ -85,6 +85,11 @@ PROBLEM_TYPES: dict[str, ProblemType] = {problem.code: problem for problem in (
              "reason": "awaiting_signoff"}]}),
     ProblemType("conflict", 409, N_("Changed meanwhile"), N_(
         "Someone else changed this object first. Reload it and try again.")),
+    ProblemType("growth-limit", 409, N_("Start small, grow slowly"), N_(
+        "Activating this member would grow the network faster than its workflow allows: the "
+        "small core has its maximum size, or the quarter's growth is used up. `limit` names "
+        "which, with `maximum` and `count`."),
+        {"limit": "max_core_size", "maximum": 12, "count": 12}),
     ProblemType("read-only", 409, N_("Read-only"), N_(
         "The object can no longer change, for example a closed network.")),
     ProblemType("precondition-failed", 412, N_("Version no longer current"), N_(

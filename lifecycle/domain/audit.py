@@ -5,7 +5,8 @@ Each municipality has its own chain. A record's hash is
     sha256( prev_hash + "\\n" + canonical_json(record) )   as lowercase hex
 
 where `prev_hash` is the previous record's hash in the same chain (64 zeros for the first)
-and `canonical_json` is the JSON object of the fields in `HASHED_FIELDS`, with keys sorted,
+and `canonical_json` is the JSON object of the fields in `HASHED_FIELDS` (plus `trace_id` when
+the record has one), with keys sorted,
 no insignificant white space (separators "," and ":"), non-ASCII characters kept as UTF-8,
 and the timestamp written as `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC. The README repeats this so an
 auditor can recompute every hash with their own tools.
@@ -24,6 +25,8 @@ HASHED_FIELDS = (
     "seq", "occurred_at", "municipality_id", "actor_id", "object_type", "object_id",
     "network_id", "action", "result", "origin", "before", "after",
 )
+# Hashed too, but only when set: records from before it existed keep their hashes.
+OPTIONAL_HASHED_FIELDS = ("trace_id",)
 
 RESULT_OK = "ok"
 RESULT_REFUSED = "refused"
@@ -45,6 +48,8 @@ class AuditDraft:
     after: dict[str, Any] | None = None
     # When the attempt happened, for a refusal recorded after its transaction was rolled back.
     attempted_at: datetime | None = None
+    # The W3C trace id of the request or command (the processing log's lines carry it too).
+    trace_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class ChainedRecord:
     after: dict[str, Any] | None
     prev_hash: str
     hash: str = field(default="")
+    trace_id: str | None = None
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -78,6 +84,9 @@ def canonical_json(record: Any) -> str:
     """Serialise the hashed fields of `record` (any object with those attributes)."""
     values = {name: getattr(record, name) for name in HASHED_FIELDS}
     values["occurred_at"] = format_timestamp(values["occurred_at"])
+    for name in OPTIONAL_HASHED_FIELDS:
+        if getattr(record, name, None) is not None:
+            values[name] = getattr(record, name)
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -96,6 +105,7 @@ def chain(draft: AuditDraft, *, seq: int, prev_hash: str, now: datetime) -> Chai
         object_id=None if draft.object_id is None else str(draft.object_id),
         network_id=draft.network_id, action=draft.action, result=draft.result,
         origin=draft.origin, before=draft.before, after=draft.after, prev_hash=prev_hash,
+        trace_id=draft.trace_id,
     )
     return ChainedRecord(**{**record.__dict__, "hash": compute_hash(prev_hash, record)})
 

@@ -2,7 +2,8 @@
 
 Each function checks who may act and in which status, and returns the new status. The service
 stores it, with the evidence or sign-off row and the audit record. An auto item is computed from
-the network's data and is never submitted or signed off by hand.
+the network's data and is never submitted or signed off by hand, unless the workflow marks it
+as one a reviewer signs off too (`signoff: true`).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ MAX_LINKS = 20
 
 
 def _ensure_manual(item: Item) -> None:
-    if item.is_auto:
+    if not item.needs_signoff:
         raise InvalidTransition(
             "This item is computed from the network's data and needs no evidence or sign-off.",
             item=item.id,

@@ -1,7 +1,8 @@
 """Checklist progress and gate rules: which items keep a gate shut, and why.
 
 An item is satisfied when it is not required, when its reviewer sign-off is current
-(status `approved`), or, for an *auto* item, when its rule holds for the network's own data.
+(status `approved`), or, for an *auto* item, when its rule holds for the network's own data
+(and, for an auto item that a reviewer signs off too, that sign-off is current).
 Gates read these persisted statuses; nothing here looks at the database.
 """
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from .composition import DIVERSITY_RULES, AutoCheck, Figures, figures_of
 from .errors import MissingItem
+from .profiles import ProfileTargets
 from .workflow import Item, WorkflowDefinition
 
 
@@ -25,41 +28,90 @@ class ItemStatus:
 
 @dataclass(frozen=True)
 class NetworkFacts:
-    """What auto rules may look at: the network's own recorded data, nothing personal."""
+    """What auto rules may look at: the network's own recorded data, in counts and figures.
+
+    No personal data: the composition is its aggregate figures over the active members.
+    """
 
     form: str | None
     form_justification: str | None
     roles: tuple[str, ...]
+    organisations_mapped: int = 0
+    boards_approached: int = 0
+    intakes_held: int = 0
+    composition: Figures | None = None
+    profile: ProfileTargets | None = None
 
 
-def _form_justified(facts: NetworkFacts) -> bool:
-    return bool(facts.form) and len((facts.form_justification or "").strip()) >= 20
+def _form_justified(facts: NetworkFacts, limits: Mapping[str, int]) -> AutoCheck:
+    length = len((facts.form_justification or "").strip())
+    return AutoCheck(bool(facts.form) and length >= 20, {"form": facts.form, "length": length,
+                                                         "need": 20})
 
 
-def _roles_chosen(facts: NetworkFacts) -> bool:
-    return len(facts.roles) >= 1
+def _roles_chosen(facts: NetworkFacts, limits: Mapping[str, int]) -> AutoCheck:
+    return AutoCheck(len(facts.roles) >= 1, {"have": len(facts.roles), "need": 1})
 
 
-AUTO_RULE_FUNCTIONS: dict[str, Callable[[NetworkFacts], bool]] = {
+def _at_least(count_of: Callable[[NetworkFacts], int], limit: str, default: int):
+    def rule(facts: NetworkFacts, limits: Mapping[str, int]) -> AutoCheck:
+        need = limits.get(limit, default)
+        have = count_of(facts)
+        return AutoCheck(have >= need, {"have": have, "need": need})
+    return rule
+
+
+def _diversity(rule_name: str):
+    def rule(facts: NetworkFacts, limits: Mapping[str, int]) -> AutoCheck:
+        figures = facts.composition or figures_of(())
+        return DIVERSITY_RULES[rule_name](figures, facts.profile)
+    return rule
+
+
+AUTO_RULE_FUNCTIONS: dict[str, Callable[[NetworkFacts, Mapping[str, int]], AutoCheck]] = {
     "network_form_justified": _form_justified,
     "network_roles_chosen": _roles_chosen,
+    "organisations_mapped": _at_least(lambda f: f.organisations_mapped,
+                                      "min_organisations_mapped", 5),
+    "boards_approached": _at_least(lambda f: f.boards_approached, "min_boards_approached", 3),
+    "intakes_held": _at_least(lambda f: f.intakes_held, "min_intakes", 3),
+    **{name: _diversity(name) for name in DIVERSITY_RULES},
 }
 
 AUTO_RULE_EXPLANATIONS = {
     "network_form_justified": "a network form is chosen and justified in at least 20 characters",
     "network_roles_chosen": "at least one network role is chosen",
+    "organisations_mapped": "enough organisations are in the register",
+    "boards_approached": "the boards of enough organisations were approached",
+    "intakes_held": "enough intake conversations are recorded",
+    "diversity_sectors": "the active members cover the profile's sectors and organisation types",
+    "diversity_communities": "the members' organisations reach enough communities",
+    "diversity_voices": "every community reached has enough voices",
+    "diversity_formal_informal": "the share of formal key figures is within the profile's range",
+    "diversity_age_gender": "the active members cover the profile's age bands and genders",
+    "diversity_member_types": "the active members cover the profile's member types",
 }
 
 
-def item_satisfied(item: Item, status: str, facts: NetworkFacts) -> bool:
-    """Say whether one item counts as done for a gate."""
-    if item.is_auto:
-        return AUTO_RULE_FUNCTIONS[item.rule](facts)
-    return status == ItemStatus.APPROVED
+def auto_check(item: Item, facts: NetworkFacts, limits: Mapping[str, int]) -> AutoCheck | None:
+    """The outcome of an item's automatic rule, with its numbers; None for a sign-off item."""
+    return AUTO_RULE_FUNCTIONS[item.rule](facts, limits) if item.is_auto else None
 
 
-def missing_reason(item: Item, status: str) -> str:
-    if item.is_auto:
+def item_satisfied(item: Item, status: str, facts: NetworkFacts,
+                   limits: Mapping[str, int] | None = None) -> bool:
+    """Say whether one item counts as done for a gate.
+
+    An auto item counts when its rule holds and, if it needs a sign-off too, that is current.
+    """
+    if item.is_auto and not AUTO_RULE_FUNCTIONS[item.rule](facts, limits or {}).ok:
+        return False
+    return not item.needs_signoff or status == ItemStatus.APPROVED
+
+
+def missing_reason(item: Item, status: str, facts: NetworkFacts,
+                   limits: Mapping[str, int]) -> str:
+    if item.is_auto and not AUTO_RULE_FUNCTIONS[item.rule](facts, limits).ok:
         return "auto_not_met"
     return {
         ItemStatus.SUBMITTED: "awaiting_signoff",
@@ -78,8 +130,10 @@ def missing_items(
     for checklist_id in checklist_ids:
         for item in definition.checklist(checklist_id).items:
             status = statuses.get(item.id, ItemStatus.OPEN)
-            if item.required and not item_satisfied(item, status, facts):
-                missing.append(MissingItem(checklist_id, item.id, missing_reason(item, status)))
+            if item.required and not item_satisfied(item, status, facts, definition.limits):
+                missing.append(MissingItem(checklist_id, item.id,
+                                           missing_reason(item, status, facts,
+                                                          definition.limits)))
     return missing
 
 

@@ -71,3 +71,29 @@ def ensure_can_sign_off(actor: Actor, network: ScopedNetwork, submitted_by: int 
         raise FourEyesViolation("You lead this network, so you cannot sign off its items.")
     if submitted_by is not None and submitted_by == actor.user_id:
         raise FourEyesViolation("You submitted this evidence, so you cannot sign it off.")
+
+
+def ensure_can_read_people(actor: Actor, network: ScopedNetwork) -> None:
+    """A network's personal data is for its lead, reviewers, auditors and administrators.
+
+    Other project leads of the municipality see the composition in figures only (need to know).
+    """
+    ensure_in_scope(actor, network.municipality_id)
+    if network.lead_id == actor.user_id and actor.has(LEAD):
+        return
+    ensure_role(actor, REVIEWER, AUDITOR, ADMIN)
+
+
+def may_read_people(actor: Actor, network: ScopedNetwork) -> bool:
+    """The same rule as `ensure_can_read_people`, for pages deciding what to show."""
+    try:
+        ensure_can_read_people(actor, network)
+    except (NotAllowed, NotFound):
+        return False
+    return True
+
+
+def ensure_can_erase_person(actor: Actor, network: ScopedNetwork) -> None:
+    """Erasing a person's data ahead of its retention period is an administrator's act."""
+    ensure_in_scope(actor, network.municipality_id)
+    ensure_role(actor, ADMIN)

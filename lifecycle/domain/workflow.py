@@ -8,15 +8,12 @@ item ids, trigger names that would clash with the engine). Every problem is repo
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
-import jsonschema
-import yaml
-
+from .definitions import load_definition
 from .errors import WorkflowDefinitionError
 
 PREVIOUS_STAGE = "@previous"
@@ -29,10 +26,15 @@ RESERVED_TRIGGER_NAMES = frozenset(
 )
 RESERVED_TRIGGER_PREFIXES = ("is_", "may_", "to_", "on_enter_", "on_exit_")
 
-# libyaml's C loader when installed (it is, with PyYAML's wheels): parsing is then ~10x faster.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-AUTO_RULES = frozenset({"network_form_justified", "network_roles_chosen"})
+# The rules an automatic item can name; `gates.AUTO_RULE_FUNCTIONS` computes each one.
+AUTO_RULES = frozenset({
+    "network_form_justified", "network_roles_chosen",
+    "organisations_mapped", "boards_approached", "intakes_held",
+    "diversity_sectors", "diversity_communities", "diversity_voices",
+    "diversity_formal_informal", "diversity_age_gender", "diversity_member_types",
+})
+# What a sign-off can watch: it goes stale when that changes too much (see `composition`).
+WATCHABLE = frozenset({"composition"})
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,18 @@ class Item:
     required: bool = True
     check: str = "signoff"  # signoff | auto
     rule: str | None = None
+    signoff: bool = False  # an auto item that a reviewer signs off as well
+    watches: str | None = None  # a sign-off that goes stale when this changes too much
 
     @property
     def is_auto(self) -> bool:
+        """Computed from the network's own data (shown as evidence with its numbers)."""
         return self.check == "auto"
+
+    @property
+    def needs_signoff(self) -> bool:
+        """The lead submits evidence and a reviewer signs it off (four-eyes)."""
+        return not self.is_auto or self.signoff
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ class WorkflowDefinition:
     triggers: tuple[Trigger, ...]
     checklists: tuple[Checklist, ...]
     limits: dict[str, int] = field(default_factory=dict)
+    growth: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source_path: str = ""
 
     @property
@@ -149,38 +160,8 @@ class WorkflowDefinition:
 def load_workflow(path: str | Path, schema_path: str | Path | None = None) -> WorkflowDefinition:
     """Load, validate and build the workflow in `path`; raise WorkflowDefinitionError if broken."""
     path = Path(path)
-    schema_path = Path(schema_path) if schema_path else path.parent / "schema.json"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise WorkflowDefinitionError(str(path), "", f"cannot read the file: {exc.strerror}") from exc
-    try:
-        raw = yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise WorkflowDefinitionError(
-            str(path), "", f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            line=mark.line + 1 if mark else None,
-        ) from exc
-    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        place = list(first.absolute_path)
-        raise WorkflowDefinitionError(
-            str(path), _format_place(place), first.message, line=_line_of(text, place),
-            extra=[f"{_format_place(list(e.absolute_path))}: {e.message}" for e in errors[1:]],
-        )
-    definition = _build(raw, str(path))
-    problems = list(_semantic_problems(definition))
-    if problems:
-        place, problem = problems[0]
-        raise WorkflowDefinitionError(
-            str(path), _format_place(place), problem, line=_line_of(text, place),
-            extra=[f"{_format_place(p)}: {msg}" for p, msg in problems[1:]],
-        )
-    return definition
+    return load_definition(path, schema_path or path.parent / "schema.json", _build,
+                           _semantic_problems)
 
 
 def load_workflows(directory: str | Path) -> dict[tuple[str, int], WorkflowDefinition]:
@@ -233,6 +214,7 @@ def _build(raw: dict[str, Any], source_path: str) -> WorkflowDefinition:
                     id=i["id"], checklist=c["id"], title=_text(i["title"]),
                     question=_text(i["question"]), required=i.get("required", True),
                     check=i.get("check", "signoff"), rule=i.get("rule"),
+                    signoff=i.get("signoff", False), watches=i.get("watches"),
                 )
                 for i in c["items"]
             ),
@@ -242,7 +224,9 @@ def _build(raw: dict[str, Any], source_path: str) -> WorkflowDefinition:
     return WorkflowDefinition(
         name=raw["name"], version=raw["version"], title=_text(raw["title"]),
         initial=raw["initial"], states=states, triggers=triggers, checklists=checklists,
-        limits=dict(raw.get("limits", {})), source_path=source_path,
+        limits=dict(raw.get("limits", {})),
+        growth={key: tuple(stages) for key, stages in raw.get("growth", {}).items()},
+        source_path=source_path,
     )
 
 
@@ -272,6 +256,8 @@ def _semantic_problems(d: WorkflowDefinition) -> Iterable[tuple[list, str]]:
                 yield place + ["rule"], (
                     f"unknown auto rule '{item.rule}'; known rules: {', '.join(sorted(AUTO_RULES))}"
                 )
+            if item.watches is not None and item.watches not in WATCHABLE:
+                yield place + ["watches"], f"a sign-off cannot watch '{item.watches}'"
     trigger_ids = [t.id for t in d.triggers]
     for t_index, trigger in enumerate(d.triggers):
         place = ["triggers", t_index]
@@ -299,31 +285,7 @@ def _semantic_problems(d: WorkflowDefinition) -> Iterable[tuple[list, str]]:
                 yield place + ["reopens", r_index], f"checklist '{checklist_id}' does not exist"
     if not any(s.active for s in d.states):
         yield ["states"], "at least one state must be active"
-
-
-def _format_place(place: list) -> str:
-    text = ""
-    for part in place:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _line_of(text: str, place: list) -> int | None:
-    """Follow `place` through the composed YAML tree and return its 1-based line.
-
-    Composing keeps positions but is slow, so it only runs when there is an error to place.
-    """
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    best = node
-    for part in place:
-        if node is None:
-            break
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            node = None
-        if node is not None:
-            best = node
-    return best.start_mark.line + 1 if best is not None else None
+    for key, stages in d.growth.items():
+        for index, stage in enumerate(stages):
+            if stage not in state_ids:
+                yield ["growth", key, index], f"'{stage}' is not a state"

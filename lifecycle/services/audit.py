@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import audit as audit_domain
-from ..domain.audit import HASHED_FIELDS, AuditDraft, VerifyResult
+from ..domain.audit import HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, AuditDraft, VerifyResult
 from ..extensions import db
 from ..models import AuditChain, AuditRecord, User, utcnow
+from ..tracing import current_trace_id
 
 
 def _locked_chain(municipality_id: int | None) -> AuditChain:
@@ -37,7 +38,12 @@ def _locked_chain(municipality_id: int | None) -> AuditChain:
 
 
 def append_audit(draft: AuditDraft, now: datetime | None = None) -> AuditRecord:
-    """Add one record at the end of its municipality's chain and flush it."""
+    """Add one record at the end of its municipality's chain and flush it.
+
+    The record carries the trace id of the request or command it happens in.
+    """
+    if draft.trace_id is None:
+        draft.trace_id = current_trace_id()
     chain = _locked_chain(draft.municipality_id)
     chained = audit_domain.chain(draft, seq=chain.last_seq + 1, prev_hash=chain.last_hash,
                                  now=now or utcnow())
@@ -52,7 +58,8 @@ def append_audit(draft: AuditDraft, now: datetime | None = None) -> AuditRecord:
 def _chain_records(chain_id: int, batch: int = 5000) -> Iterator[Any]:
     """Yield a chain's records in order as plain rows: no ORM objects pile up in the session,
     so memory stays flat over a million records and the caller's session is left alone."""
-    columns = [getattr(AuditRecord, name) for name in (*HASHED_FIELDS, "prev_hash", "hash")]
+    columns = [getattr(AuditRecord, name)
+               for name in (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS, "prev_hash", "hash")]
     last = 0
     while True:
         rows = db.session.execute(

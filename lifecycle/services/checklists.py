@@ -10,18 +10,20 @@ from sqlalchemy.orm import joinedload
 from ..domain import checklists as rules
 from ..domain.audit import RESULT_REFUSED, AuditDraft
 from ..domain.errors import DomainError, GateBlocked, NotAllowed, NotFound, ReadOnly
-from ..domain.gates import AUTO_RULE_FUNCTIONS, ItemStatus, NetworkFacts, reopened_gates
+from ..domain.composition import AutoCheck
+from ..domain.gates import ItemStatus, NetworkFacts, auto_check, item_satisfied, reopened_gates
 from ..domain.workflow import Checklist, Item, WorkflowDefinition
 from ..extensions import db
 from ..models import Evidence, ItemState, Network, SignOff, User
 from .audit import append_audit
 from .common import actor_of, load_network, now_or
+from .composition import facts_for, frozen_composition
 from .workflows import workflow_of
 
 
 def facts_of(network: Network) -> NetworkFacts:
-    return NetworkFacts(form=network.form, form_justification=network.form_justification,
-                        roles=tuple(network.roles or ()))
+    """What the automatic items of this network look at (see `composition.facts_for`)."""
+    return facts_for([network])[network.id]
 
 
 def item_states(network_id: int) -> dict[str, ItemState]:
@@ -118,6 +120,9 @@ def _decide(user: User, network_id: int, item_id: str, decision: str, comment: s
     signoff = SignOff(network_id=network.id, item_id=item_id, evidence_id=state.evidence_id,
                       reviewer_id=user.id, decision=decision, comment=(comment or "").strip(),
                       decided_at=moment)
+    if item.watches == "composition" and decision == ItemStatus.APPROVED:
+        # What the reviewer judged; a later drift from it makes the sign-off stale.
+        signoff.frozen = frozen_composition(network)
     db.session.add(signoff)
     db.session.flush()
     before = {"status": state.status}
@@ -167,7 +172,7 @@ def reopen_checklists(network: Network, definition: WorkflowDefinition,
                       checklist_ids: tuple[str, ...], moment: datetime) -> list[str]:
     """Put every sign-off item of these checklists back to open; current sign-offs go stale."""
     item_ids = [i.id for c in checklist_ids for i in definition.checklist(c).items
-                if not i.is_auto]
+                if i.needs_signoff]
     reopened = []
     for state in item_states(network.id).values():
         if state.item_id in item_ids and state.status != ItemStatus.OPEN:
@@ -183,17 +188,21 @@ def reopen_checklists(network: Network, definition: WorkflowDefinition,
 
 @dataclass(frozen=True)
 class ItemView:
-    """One item of a network's checklist: its definition, status, evidence and sign-off."""
+    """One item of a network's checklist: its definition, status, evidence and sign-off.
+
+    `auto` is the outcome of an automatic item's rule with its numbers (None for sign-off
+    items); `satisfied` says whether the item counts for a gate now (see `gates`).
+    """
 
     item: Item
     status: str
     state: ItemState | None
-    auto_ok: bool | None
+    auto: AutoCheck | None
+    satisfied: bool
 
     @property
-    def satisfied(self) -> bool:
-        """Whether the item counts for a gate: its rule holds, or its sign-off is current."""
-        return bool(self.auto_ok if self.item.is_auto else self.status == ItemStatus.APPROVED)
+    def auto_ok(self) -> bool | None:
+        return self.auto.ok if self.auto is not None else None
 
     @property
     def evidence(self) -> Evidence | None:
@@ -233,9 +242,9 @@ def checklists_of(user: User, network_id: int) -> tuple[Network, list[ChecklistV
         items = []
         for item in checklist.items:
             state = states.get(item.id)
-            auto_ok = AUTO_RULE_FUNCTIONS[item.rule](facts) if item.is_auto else None
             status = state.status if state else ItemStatus.OPEN
-            items.append(ItemView(item, status, state, auto_ok))
+            items.append(ItemView(item, status, state, auto_check(item, facts, definition.limits),
+                                  item_satisfied(item, status, facts, definition.limits)))
         views.append(ChecklistView(checklist, items))
     return network, views
 

@@ -65,6 +65,8 @@ def advance_network(user: User, network_id: int, trigger: str, reason: str | Non
     before = {"stage": network.stage, "paused_from": network.paused_from}
     network.stage, network.paused_from = firing.to_stage, firing.paused_from
     network.updated_at = moment
+    if workflow_of(network).is_final(network.stage):
+        network.closed_at = moment  # the retention of its people's data runs from here
     db.session.add(StageChange(network_id=network.id, trigger=firing.trigger,
                                from_stage=firing.from_stage, to_stage=firing.to_stage,
                                reason=firing.reason, actor_id=user.id, occurred_at=moment))

@@ -1,13 +1,21 @@
-"""Access to the workflow definitions loaded at startup (immutable, shared by all requests)."""
+"""Access to the definitions loaded at startup (immutable, shared by all requests): the lifecycle
+workflows, and the catalogue of vocabularies, member profiles and the member pipeline."""
 from __future__ import annotations
 
 from flask import current_app
 
+from ..domain.catalogue import Catalogue
+from ..domain.composition import GrowthRules
 from ..domain.engine import LifecycleEngine
 from ..domain.errors import NotFound
 from ..domain.workflow import WorkflowDefinition
 
 EXTENSION_KEY = "voelspriet.workflows"
+CATALOGUE_KEY = "voelspriet.catalogue"
+
+
+def catalogue() -> Catalogue:
+    return current_app.extensions[CATALOGUE_KEY]
 
 
 def all_workflows() -> dict[tuple[str, int], WorkflowDefinition]:
@@ -33,3 +41,13 @@ def workflow_of(network) -> WorkflowDefinition:
 
 def engine_of(network) -> LifecycleEngine:
     return LifecycleEngine(workflow_of(network))
+
+
+def growth_rules_of(definition: WorkflowDefinition) -> GrowthRules:
+    """The workflow's "start small, grow slowly" limits and the stages they apply to."""
+    return GrowthRules(
+        max_core_size=definition.limits.get("max_core_size"),
+        max_growth_per_quarter=definition.limits.get("max_growth_per_quarter"),
+        core_stages=definition.growth.get("core_stages", ()),
+        growth_stages=definition.growth.get("growth_stages", ()),
+    )

@@ -33,6 +33,8 @@ DOMAIN_MESSAGES = {
                               "shows the latest state. Please try again."),
     "read-only": _l("This network is closed. It can no longer change."),
     "gate-blocked": _l("Not every required checklist item is signed off yet."),
+    "growth-limit": _l("Start small, grow slowly: the network cannot take another member now. "
+                       "The small core is full, or this quarter's growth is used up."),
 }
 
 FIELD_ERROR_MESSAGES = {
@@ -45,6 +47,8 @@ FIELD_ERROR_MESSAGES = {
     "not_text": _l("This value is not valid."),
     "after_date_to": _l("The start date must be before the end date."),
     "too_many": _l("There are too many values."),
+    "in_future": _l("This date is in the future."),
+    "not_a_date": _l("This is not a valid date."),
 }
 
 

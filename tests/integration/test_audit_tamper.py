@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from lifecycle.domain.audit import HASHED_FIELDS, compute_hash
+from lifecycle.domain.audit import HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, compute_hash
 from lifecycle.extensions import db
 from lifecycle.models import AuditChain, AuditRecord, Municipality
 
@@ -147,7 +147,8 @@ def test_a_changed_record_with_a_recomputed_hash_is_caught_at_the_next_record(
         history, tamper, verify):
     seq = first_action_seq(history.chain_id, "network.created")
     original = record(history.chain_id, seq)
-    forged = SimpleNamespace(**{name: getattr(original, name) for name in HASHED_FIELDS})
+    forged = SimpleNamespace(**{name: getattr(original, name)
+                                for name in (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS)})
     forged.after = {**original.after, "lead_id": 999}
     forged_hash = compute_hash(original.prev_hash, forged)
 

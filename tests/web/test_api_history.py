@@ -28,6 +28,8 @@ def walk(client, url):
 def recomputed_hash(record: dict) -> str:
     values = {field: record[field] for field in HASHED_FIELDS if field != "actor_id"}
     values["actor_id"] = record["actor"]["id"] if record["actor"] else None
+    if record["trace_id"] is not None:  # hashed when present, as the README says
+        values["trace_id"] = record["trace_id"]
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{record['prev_hash']}\n{canonical}".encode("utf-8")).hexdigest()
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders import compose_through_api
+
 GATES = {
     "start_core": ("orientation", "mandate", "church_state"),
     "expand": ("core_functioning", "diversity"),
@@ -11,13 +13,16 @@ GATES = {
 
 
 def sign_off_through_api(as_lead, as_reviewer, network_id, *checklist_ids):
-    """Submit and approve every sign-off item of these checklists, through the API only."""
+    """Build the registers the automatic items need, then submit and approve every item that
+    needs a sign-off in these checklists: all through the API."""
+    if {"orientation", "diversity"} & set(checklist_ids):
+        compose_through_api(as_lead, network_id, activate="diversity" in checklist_ids)
     listing = as_lead.get(f"/api/v1/networks/{network_id}/checklists").get_json()
     for checklist in listing["checklists"]:
         if checklist["id"] not in checklist_ids:
             continue
         for item in checklist["items"]:
-            if item["check"] != "signoff" or item["status"] == "approved":
+            if not item["needs_signoff"] or item["status"] == "approved":
                 continue
             base = f"/api/v1/networks/{network_id}/items/{item['id']}"
             submitted = as_lead.post(f"{base}/submit",

@@ -120,7 +120,7 @@ def test_the_blocked_panel_names_the_step_and_every_missing_item(
     definition = workflow_of(network)
     gate = definition.trigger("start_core").gate
     missing = [item for checklist in gate for item in definition.checklist(checklist).items
-               if checklist != "orientation" and item.required and not item.is_auto]
+               if checklist != "orientation" and item.required and item.needs_signoff]
     panel = dashboard_panels(logged_in(app, lead))["blocked"]
     assert "Netwerk Hoograven" in panel
     assert definition.trigger("start_core").title.en in panel

@@ -27,7 +27,7 @@ ROW_SEQ = re.compile(
     r'<tr class="utrecht-table__row">\s*<td class="utrecht-table__cell">(\d+)</td>')
 NEXT_LINK = re.compile(r'rel="next" href="([^"]+)"')
 SIGN_OFF_ITEMS = ("orientation.problem_goal", "orientation.stakeholders_mapped",
-                  "orientation.boards_approached", "orientation.intakes_held",
+                  "orientation.boards_approached", "church_state.public_purpose",
                   "mandate.sponsor_named", "mandate.decision_recorded",
                   "mandate.roles_described", "mandate.resources_settled")
 

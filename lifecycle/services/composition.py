@@ -1,0 +1,209 @@
+"""A network's composition: its figures, its profile and gaps, its limits, and the facts gates read.
+
+`facts_for` gathers what the automatic checklist items look at for many networks in a handful of
+queries (counts of organisations, approached boards and intakes, and the figures of the active
+members against each network's profile), so the dashboard and the network page stay cheap.
+`recheck_watching_signoffs` runs after every change to a composition: a sign-off that watches the
+composition goes stale when one of its checklist's automatic items no longer holds, or when more
+members joined or left than the workflow's tolerance, and the audit trail says which.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import func, select
+
+from ..domain.audit import AuditDraft
+from ..domain.composition import (AutoCheck, Figures, Gap, MemberFacts, composition_drift,
+                                  figures_of, gaps, quarter_of)
+from ..domain.gates import ItemStatus, NetworkFacts, auto_check
+from ..domain.profiles import ProfileTargets
+from ..domain.workflow import Item
+from ..extensions import db
+from ..models import ItemState, Member, MemberStep, Network, NetworkProfile, Organisation, User
+from .audit import append_audit
+from .common import load_network, now_or
+from .workflows import catalogue, growth_rules_of, workflow_of
+
+
+def member_facts(members: Iterable[Member]) -> list[MemberFacts]:
+    """What composition may look at of these people (their organisations loaded with them)."""
+    vocabularies = catalogue().vocabularies
+    facts = []
+    for member in members:
+        organisation = member.organisation
+        facts.append(MemberFacts(
+            id=member.id, sector=member.sector,
+            organisation_type=organisation.type if organisation else None,
+            organisation_sector=vocabularies.sector_of_type(organisation.type)
+            if organisation else None,
+            communities=tuple(organisation.communities or ()) if organisation else (),
+            formal=member.formal, age_band=member.age_band, gender=member.gender,
+            member_type=member.member_type, district=member.district))
+    return facts
+
+
+def member_states() -> tuple[str, ...]:
+    return catalogue().member_pipeline.member_states
+
+
+def active_members_of(network_ids: list[int]) -> dict[int, list[Member]]:
+    rows = db.session.scalars(select(Member).where(Member.network_id.in_(network_ids),
+                                                   Member.status.in_(member_states()))
+                              .order_by(Member.id))
+    grouped: dict[int, list[Member]] = defaultdict(list)
+    for member in rows:
+        grouped[member.network_id].append(member)
+    return grouped
+
+
+def targets_of(network_ids: list[int]) -> dict[int, ProfileTargets]:
+    return {row.network_id: ProfileTargets.from_json(row.targets) for row in db.session.scalars(
+        select(NetworkProfile).where(NetworkProfile.network_id.in_(network_ids)))}
+
+
+def _counts(query) -> dict[int, int]:
+    return dict(db.session.execute(query).all())
+
+
+def facts_for(networks: list[Network]) -> dict[int, NetworkFacts]:
+    """The facts behind every automatic item, for each of these networks."""
+    ids = [network.id for network in networks]
+    if not ids:
+        return {}
+    organisations = _counts(select(Organisation.network_id, func.count())
+                            .where(Organisation.network_id.in_(ids))
+                            .group_by(Organisation.network_id))
+    boards = _counts(select(Organisation.network_id, func.count())
+                     .where(Organisation.network_id.in_(ids),
+                            Organisation.board_approached_on.is_not(None))
+                     .group_by(Organisation.network_id))
+    intakes = _counts(select(MemberStep.network_id, func.count(func.distinct(MemberStep.member_id)))
+                      .where(MemberStep.network_id.in_(ids), MemberStep.intake_outcome.is_not(None))
+                      .group_by(MemberStep.network_id))
+    active = active_members_of(ids)
+    targets = targets_of(ids)
+    return {network.id: NetworkFacts(
+        form=network.form, form_justification=network.form_justification,
+        roles=tuple(network.roles or ()),
+        organisations_mapped=organisations.get(network.id, 0),
+        boards_approached=boards.get(network.id, 0),
+        intakes_held=intakes.get(network.id, 0),
+        composition=figures_of(member_facts(active.get(network.id, []))),
+        profile=targets.get(network.id),
+    ) for network in networks}
+
+
+def joined_in_quarter(network_id: int, moment: datetime) -> int:
+    """How many people became members of the network in the calendar quarter of `moment`."""
+    start, end = quarter_of(moment)
+    states = member_states()
+    return db.session.scalar(
+        select(func.count()).select_from(MemberStep).where(
+            MemberStep.network_id == network_id, MemberStep.to_state.in_(states),
+            MemberStep.from_state.not_in(states), MemberStep.recorded_at >= start,
+            MemberStep.recorded_at < end)) or 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The growth limits next to the current counts, as the network page shows them."""
+
+    applies: str  # core | growth | none
+    max_core_size: int | None
+    active: int
+    max_growth_per_quarter: int | None
+    joined_this_quarter: int
+    quarter_start: datetime
+    quarter_end: datetime
+
+
+@dataclass(frozen=True)
+class CompositionView:
+    network: Network
+    figures: Figures
+    profile_id: str | None
+    targets: ProfileTargets | None
+    gaps: list[Gap]
+    auto_items: list[tuple[Item, AutoCheck]]
+    limits: Limits
+    profile_version: int | None = None
+
+
+def limits_of(network: Network, active: int, moment: datetime) -> Limits:
+    rules = growth_rules_of(workflow_of(network))
+    start, end = quarter_of(moment)
+    applies = "core" if network.stage in rules.core_stages else \
+        "growth" if network.stage in rules.growth_stages else "none"
+    return Limits(applies, rules.max_core_size, active, rules.max_growth_per_quarter,
+                  joined_in_quarter(network.id, moment), start, end)
+
+
+def composition_view(network: Network, moment: datetime) -> CompositionView:
+    facts = facts_for([network])[network.id]
+    definition = workflow_of(network)
+    profile = db.session.get(NetworkProfile, network.id)
+    auto_items = [(item, auto_check(item, facts, definition.limits))
+                  for checklist in definition.checklists for item in checklist.items
+                  if item.is_auto]
+    return CompositionView(
+        network=network, figures=facts.composition, profile_id=profile.profile_id if profile
+        else None, targets=facts.profile,
+        gaps=gaps(facts.composition, facts.profile) if facts.profile else [],
+        auto_items=auto_items, limits=limits_of(network, facts.composition.active, moment),
+        profile_version=profile.version if profile else None)
+
+
+def composition_of(user: User, network_id: int, *, now: datetime | None = None) -> CompositionView:
+    """A network's composition in figures (no personal data): anyone in its municipality."""
+    network = load_network(user, network_id)
+    return composition_view(network, now_or(now))
+
+
+def frozen_composition(network: Network) -> dict:
+    """What a reviewer judged when signing off an item that watches the composition."""
+    facts = facts_for([network])[network.id]
+    return {"figures": facts.composition.as_json(),
+            "member_ids": list(facts.composition.member_ids),
+            "profile": facts.profile.as_json() if facts.profile else None}
+
+
+def recheck_watching_signoffs(network: Network, *, actor_id: int | None, origin: str | None,
+                              moment: datetime) -> list[str]:
+    """Let each current sign-off that watches the composition go stale if it no longer holds."""
+    definition = workflow_of(network)
+    watching = {item.id: checklist for checklist in definition.checklists
+                for item in checklist.items if item.watches == "composition"}
+    if not watching:
+        return []
+    states = db.session.scalars(select(ItemState).where(
+        ItemState.network_id == network.id, ItemState.item_id.in_(list(watching)),
+        ItemState.status == ItemStatus.APPROVED)).all()
+    if not states:
+        return []
+    facts = facts_for([network])[network.id]
+    tolerance = definition.limits.get("diversity_tolerance", 0)
+    staled = []
+    for state in states:
+        signoff = state.signoff
+        frozen = (signoff.frozen or {}) if signoff is not None else {}
+        failing = [item.id for item in watching[state.item_id].items
+                   if item.is_auto and not auto_check(item, facts, definition.limits).ok]
+        reasons = composition_drift(frozen.get("member_ids", []), facts.composition.member_ids,
+                                    failing, tolerance)
+        if reasons is None:
+            continue
+        signoff.stale_at = moment
+        state.status, state.signoff_id, state.updated_at = ItemStatus.SUBMITTED, None, moment
+        db.session.flush()
+        append_audit(AuditDraft(
+            municipality_id=network.municipality_id, actor_id=actor_id,
+            object_type="checklist_item", object_id=f"{network.id}:{state.item_id}",
+            network_id=network.id, action="item.signoff_stale", origin=origin,
+            before={"status": ItemStatus.APPROVED, "signoff_id": signoff.id},
+            after={"status": ItemStatus.SUBMITTED, "reasons": reasons}), moment)
+        staled.append(state.item_id)
+    return staled
