@@ -20,7 +20,8 @@ from lifecycle.config import normalise_database_url
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TEST_PASSWORD = "correct horse battery staple"
 TABLES = ("audit_record", "audit_chain", "stage_change", "item_state", "signoff", "evidence",
-          "network", "api_token", "user_role", "user_account", "municipality")
+          "network", "api_token", "recovery_code", "web_session", "user_role", "user_account",
+          "municipality")
 
 
 def pytest_addoption(parser):
@@ -93,6 +94,8 @@ def app_config(database_url, tmp_path):
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # Most tests log in with a password only; the two-factor tests switch this on.
+        "MFA_REQUIRED": False,
     }
 
 

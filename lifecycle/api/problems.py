@@ -61,6 +61,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {problem.code: problem for problem in (
     ProblemType("four-eyes", 403, _l("Four-eyes principle"), _l(
         "Nobody signs off an item of a network they lead, nor evidence they submitted "
         "themselves.")),
+    ProblemType("last-administrator", 403, _l("Last administrator"), _l(
+        "A municipality keeps at least one active administrator; appoint another one first.")),
+    ProblemType("own-admin-role", 403, _l("Own administrator rights"), _l(
+        "Administrators do not take away their own administrator rights.")),
     ProblemType("not-found", 404, _l("Not found"), _l(
         "There is no such object or route, or it is outside your municipality.")),
     ProblemType("method-not-allowed", 405, _l("Method not allowed"), _l(
@@ -83,6 +87,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {problem.code: problem for problem in (
         "a code such as required, not_text, invalid_choice, too_long or unknown_field.")),
     ProblemType("reason-required", 422, _l("Reason required"), _l(
         "This action needs a reason or comment, and none was given. See `errors`.")),
+    ProblemType("too-many-requests", 429, _l("Too many failed attempts"), _l(
+        "Too many requests with an unknown or revoked token came from this address or for "
+        "this account. Wait the number of seconds in the Retry-After header.")),
     ProblemType("internal-error", 500, _l("Internal error"), _l(
         "Something unexpected went wrong on our side. It has been logged.")),
     ProblemType("http-error", None, _l("HTTP error"), _l(
@@ -92,7 +99,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {problem.code: problem for problem in (
 HTTP_STATUS_CODES = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
-    415: "unsupported-media-type", 422: "validation-failed", 500: "internal-error",
+    415: "unsupported-media-type", 422: "validation-failed", 429: "too-many-requests",
+    500: "internal-error",
 }
 
 # Our own wording for the HTTP errors a client meets; werkzeug's texts are meant for browsers.
