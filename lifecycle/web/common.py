@@ -30,6 +30,11 @@ DOMAIN_MESSAGES = {
                    "latest state. Please try again."),
     "read-only": _l("This network is closed. It can no longer change."),
     "gate-blocked": _l("Not every required checklist item is signed off yet."),
+    "last-administrator": _l("This is the last active administrator of your municipality. "
+                             "Make someone else administrator first."),
+    "own-admin-role": _l("You cannot take away your own administrator rights. Ask another "
+                         "administrator."),
+    "too-many-requests": _l("Too many failed attempts. Wait a few minutes and try again."),
 }
 
 FIELD_ERROR_MESSAGES = {
@@ -42,6 +47,8 @@ FIELD_ERROR_MESSAGES = {
     "not_text": _l("This value is not valid."),
     "after_date_to": _l("The start date must be before the end date."),
     "too_many": _l("There are too many values."),
+    "wrong_password": _l("This password is not right."),
+    "wrong_code": _l("This code is not right."),
 }
 
 
