@@ -82,7 +82,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
     if result.returncode != 0:
         problem = (result.stderr or result.stdout).strip().splitlines()
         raise BackupError(_("%(tool)s failed: %(problem)s", tool=Path(command[0]).name,
-                            problem=problem[-1] if problem else f"exit {result.returncode}"))
+                            problem=problem[-1] if problem else result.returncode))
 
 
 def _revision(engine: Engine) -> str | None:
