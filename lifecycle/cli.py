@@ -27,12 +27,12 @@ from .extensions import db
 from .models import Municipality, User
 from .services.accounts import (
     MIN_PASSWORD_LENGTH, create_token, create_user, find_user_by_email, list_tokens, list_users,
-    revoke_token, set_user_roles_as_operator,
+    revoke_token,
 )
 from .services.audit import verify_audit
 from .services.second_factor import reset_second_factor
 from .services.uow import write_transaction
-from .services.users import set_active
+from .services.users import set_active, set_user_roles_as_operator
 
 # Written into the audit trail's "origin" for changes made here, where there is no IP address.
 CLI_ORIGIN = "cli"

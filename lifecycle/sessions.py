@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 from typing import Any, Optional
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_login import login_user, logout_user
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -40,20 +40,20 @@ GENERATION = "_generation"
 LOGIN_AT = "_login_at"
 SEEN_AT = "_seen_at"
 LANGUAGE = "lang"
+USED = "_voelspriet_session_used"
 
 
 class ActivityRefresh:
     """Write the session when it changed, or when it was used and its expiry is due a refresh."""
 
     def should_set_storage(self, app: Flask, session: ServerSideSession) -> bool:
+        # Flask marks every session "accessed" that any extension glances at; "used" means
+        # the request acted as the user (a stylesheet or a health check does not).
         now = int(time.time())
-        if not session.modified:
-            if not session.accessed:
-                return False  # a stylesheet or a health check: the session was not used
-            if now - (session.get(SEEN_AT) or 0) < app.config["SESSION_REFRESH_SECONDS"]:
-                return False
-        session[SEEN_AT] = now  # marks the session modified, so the cookie is sent again too
-        return True
+        if g.get(USED) and now - (session.get(SEEN_AT) or 0) >= \
+                app.config["SESSION_REFRESH_SECONDS"]:
+            session[SEEN_AT] = now  # marks the session modified: stored, and the cookie sent
+        return session.modified
 
 
 class DatabaseSessionInterface(ActivityRefresh, ServerSideSessionInterface):
@@ -138,7 +138,7 @@ def start_session(user: User) -> None:
     _reset_keeping_language()
     login_user(user)
     session[GENERATION] = user.session_generation
-    session[LOGIN_AT] = int(time.time())
+    session[LOGIN_AT] = session[SEEN_AT] = int(time.time())
     current_app.session_interface.regenerate(session)
 
 
@@ -177,4 +177,5 @@ def load_session_user(user_id: str) -> User | None:
     if user is None or not session_is_current(user):
         _reset_keeping_language()
         return None
+    setattr(g, USED, True)
     return user

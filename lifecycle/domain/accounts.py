@@ -34,11 +34,12 @@ def ensure_admin_rights_kept(actor: Actor | None, target_id: int, *, is_admin: b
     """Refuse a change (of roles, or a deactivation) that takes away administrator rights
     the municipality or the administrator acting cannot do without.
 
-    `actor` None is the operator at the command line, who may repair anything.
+    `actor` None is the operator at the command line: bound by the last-administrator rule
+    too (they appoint another administrator first), since only they can break it.
     """
-    if actor is None or not is_admin or stays_admin:
+    if not is_admin or stays_admin:
         return
-    if actor.user_id == target_id:
+    if actor is not None and actor.user_id == target_id:
         raise OwnAdministratorRole("You cannot take away your own administrator rights.")
     if other_active_admins == 0:
         raise LastAdministrator(

@@ -125,15 +125,6 @@ def end_sessions(user: User) -> None:
     user.session_generation = (user.session_generation or 1) + 1
 
 
-def set_user_roles_as_operator(user_id: int, roles: list[str], *, origin: str | None = None,
-                               now: datetime | None = None) -> User:
-    """The operator (command line, no acting user) changes a user's roles; audited, actor None."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return replace_roles(user, roles, None, origin, now)
-
-
 def list_users(municipality_name: str | None = None) -> list[User]:
     """Every user (for the operator), optionally of one municipality, by municipality and e-mail."""
     query = select(User).join(Municipality).order_by(Municipality.name, User.email)

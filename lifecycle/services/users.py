@@ -111,16 +111,22 @@ def update_user(admin: User, user_id: int, *, name: str, email: str, roles: list
     return _set_roles(admin, user, roles, origin, now)
 
 
-def _set_roles(admin: User, user: User, roles: list[str], origin: str | None,
+def _set_roles(by: User | None, user: User, roles: list[str], origin: str | None,
                now: datetime) -> User:
-    _keep_admin_rights(admin, user, roles=roles or [], active=user.active)
-    return accounts.replace_roles(user, roles, admin.id, origin, now)
+    _keep_admin_rights(by, user, roles=roles or [], active=user.active)
+    return accounts.replace_roles(user, roles, by.id if by else None, origin, now)
 
 
 def set_user_roles(admin: User, user_id: int, roles: list[str], *, origin: str | None = None,
                    now: datetime | None = None) -> User:
     """An administrator replaces the roles of a user of their municipality."""
     return _set_roles(admin, _administered(admin, user_id), roles, origin, now_or(now))
+
+
+def set_user_roles_as_operator(user_id: int, roles: list[str], *, origin: str | None = None,
+                               now: datetime | None = None) -> User:
+    """The operator (command line, no acting user) replaces a user's roles; audited, actor None."""
+    return _set_roles(None, _administered(None, user_id), roles, origin, now_or(now))
 
 
 def set_active(user_id: int, active: bool, *, by: User | None, origin: str | None = None,
