@@ -53,6 +53,11 @@ class Subject:
         found = [(ACCOUNT, self.account), (ADDRESS, self.address)]
         return [(scope, _digest(value)) for scope, value in found if value]
 
+    @property
+    def names(self) -> tuple[str, str]:
+        """What every counter's key starts with: the app's prefix, then the kind of attempt."""
+        return current_app.config["RATELIMIT_KEY_PREFIX"], self.kind
+
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:32]
@@ -65,17 +70,17 @@ def _limit(scope: str) -> RateLimitItem:
 def ensure_allowed(subject: Subject, *, origin: str | None = None) -> None:
     """Refuse the attempt with `TooManyAttempts` if any of its counters is full."""
     full = [(scope, key) for scope, key in subject.counters()
-            if not limiter.limiter.test(_limit(scope), subject.kind, scope, key)]
+            if not limiter.limiter.test(_limit(scope), *subject.names, scope, key)]
     if not full:
         return
-    retry_after = max(_seconds_left(scope, subject.kind, key) for scope, key in full)
+    retry_after = max(_seconds_left(subject, scope, key) for scope, key in full)
     error = TooManyAttempts("Too many failed attempts; try again later.",
                             retry_after=retry_after, scopes=[scope for scope, _ in full])
     scope, key = full[0]
     window = _limit(scope).get_expiry()
     # One record per window and counter: the marker is a counter that admits one hit.
     marker = parse(f"1 per {window} seconds")
-    if limiter.limiter.hit(marker, "audited", subject.kind, scope, key):
+    if limiter.limiter.hit(marker, *subject.names, "audited", scope, key):
         error.refusal = AuditDraft(
             municipality_id=subject.municipality_id, actor_id=subject.actor_id,
             object_type="session" if subject.kind != API_TOKEN else "api_token",
@@ -89,7 +94,7 @@ def ensure_allowed(subject: Subject, *, origin: str | None = None) -> None:
 def record_failure(subject: Subject) -> None:
     """Count one failed attempt against each of the subject's counters."""
     for scope, key in subject.counters():
-        limiter.limiter.hit(_limit(scope), subject.kind, scope, key)
+        limiter.limiter.hit(_limit(scope), *subject.names, scope, key)
 
 
 def refuse_token(token: str, *, origin: str | None) -> None:
@@ -110,6 +115,6 @@ def refuse_token(token: str, *, origin: str | None) -> None:
     record_failure(subject)
 
 
-def _seconds_left(scope: str, kind: str, key: str) -> int:
-    stats = limiter.limiter.get_window_stats(_limit(scope), kind, scope, key)
+def _seconds_left(subject: Subject, scope: str, key: str) -> int:
+    stats = limiter.limiter.get_window_stats(_limit(scope), *subject.names, scope, key)
     return max(1, math.ceil(stats.reset_time - time.time()))
