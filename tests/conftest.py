@@ -159,6 +159,7 @@ def next_totp_code(user_id: int) -> str:
     from lifecycle.models import User, utcnow
     from lifecycle.services.second_factor import TOTP_DRIFT_STEPS, _utc
 
+    db.session.commit()  # a fresh snapshot: the last step used may have just changed
     db.session.expire_all()
     user = db.session.get(User, user_id)
     totp = pyotp.TOTP(user.totp_secret)
