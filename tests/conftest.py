@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, text
 from lifecycle.config import normalise_database_url
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# The Redis the session and throttling tests use; each test keeps to keys of its own prefix.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_PASSWORD = "correct horse battery staple"
 TABLES = ("audit_record", "audit_chain", "stage_change", "item_state", "signoff", "evidence",
           "network", "api_token", "recovery_code", "web_session", "user_role", "user_account",

@@ -20,11 +20,10 @@ from lifecycle.models import User, WebSession, utcnow
 from lifecycle.services.second_factor import reset_second_factor
 from lifecycle.services.uow import write_transaction
 from lifecycle.services.users import change_password, set_active, set_user_roles
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, TEST_REDIS_URL
 from tests.web.clients import logged_in
 
 COOKIE = "session"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -38,7 +37,7 @@ def app_config(app_config, session_store):
         return app_config
     # A prefix of its own, so parallel runs on the same Redis never meet.
     prefix = f"voelspriet-test-{uuid.uuid4().hex}:"
-    return {**app_config, "REDIS_URL": REDIS_URL, "SESSION_KEY_PREFIX": prefix + "session:",
+    return {**app_config, "REDIS_URL": TEST_REDIS_URL, "SESSION_KEY_PREFIX": prefix + "session:",
             "RATELIMIT_KEY_PREFIX": prefix + "throttle"}
 
 

@@ -15,9 +15,8 @@ from sqlalchemy import select
 
 from lifecycle.extensions import db
 from lifecycle.models import AuditRecord
-from tests.conftest import TEST_PASSWORD, next_totp_code
+from tests.conftest import TEST_PASSWORD, TEST_REDIS_URL, next_totp_code
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 PER_ACCOUNT = 3
 PER_ADDRESS = 6
 WINDOW_SECONDS = 2
@@ -35,7 +34,7 @@ def app_config(app_config, storage):
               "THROTTLE_PER_ADDRESS": f"{PER_ADDRESS} per {WINDOW_SECONDS} seconds"}
     if storage == "redis":
         prefix = f"voelspriet-test-{uuid.uuid4().hex}:"
-        config.update(REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix + "throttle",
+        config.update(REDIS_URL=TEST_REDIS_URL, RATELIMIT_KEY_PREFIX=prefix + "throttle",
                       SESSION_KEY_PREFIX=prefix + "session:")
     return config
 
