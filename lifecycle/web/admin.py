@@ -26,7 +26,6 @@ from .forms import USER_ROLE_CHOICES, UserForm
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 require_login(bp)
 
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 @bp.app_template_filter("role_names")
@@ -60,7 +59,7 @@ def users():
         rows = list_municipality_users(current_user._get_current_object())
     except NotAllowed:
         abort(403)
-    return render_template("admin/users.html", users=rows), 200, NO_STORE
+    return render_template("admin/users.html", users=rows)
 
 
 @bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
@@ -80,11 +79,10 @@ def new_user():
             status = 422
         else:
             # The initial password appears in this one response only.
-            return render_template("admin/user_created.html", user=user,
-                                   password=password), 200, NO_STORE
+            return render_template("admin/user_created.html", user=user, password=password)
     elif form.is_submitted():
         status = 422
-    return render_template("admin/user_form.html", form=form, user=None), status, NO_STORE
+    return render_template("admin/user_form.html", form=form, user=None), status
 
 
 @bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
@@ -108,7 +106,7 @@ def edit_user(user_id: int):
             return _see_other("admin.edit_user", user_id=user.id)
     elif form.is_submitted():
         status = 422
-    return render_template("admin/user_form.html", form=form, user=user), status, NO_STORE
+    return render_template("admin/user_form.html", form=form, user=user), status
 
 
 def _user_action(user_id: int, action, done_message: str):
@@ -159,7 +157,7 @@ def tokens():
         rows = list_municipality_tokens(current_user._get_current_object())
     except NotAllowed:
         abort(403)
-    return render_template("admin/tokens.html", tokens=rows), 200, NO_STORE
+    return render_template("admin/tokens.html", tokens=rows)
 
 
 @bp.post("/tokens/<int:token_id>/intrekken")

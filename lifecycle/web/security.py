@@ -2,8 +2,8 @@
 
 The QR code for the authenticator app is drawn on the server as inline SVG (segno), so the page
 needs no script and no image from elsewhere; the key is also shown as text, for typing in. The
-recovery codes are rendered straight into the response that made them, marked no-store, and
-never put in the session or a redirect: this one response is the only place they appear.
+recovery codes are rendered straight into the response that made them (no-store, like every
+page), never put in the session or a redirect: this one response is the only place they appear.
 """
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ bp = Blueprint("security", __name__, url_prefix="/account")
 require_login(bp)
 
 ENROL_SECRET = "_enrol_secret"
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def qr_svg(uri: str) -> Markup:
@@ -48,7 +47,7 @@ def enrolment_page(user, secret: str, action: str) -> dict:
 def recovery_codes_page(codes: list[str], continue_url: str):
     page = render_template("security/recovery_codes.html", codes=codes,
                            continue_url=continue_url)
-    return page, 200, NO_STORE
+    return page
 
 
 @bp.get("/beveiliging")
@@ -56,7 +55,7 @@ def overview():
     user = current_user._get_current_object()
     return render_template("security/overview.html", user=user,
                            codes_left=recovery_codes_left(user) if user.has_second_factor
-                           else 0), 200, NO_STORE
+                           else 0)
 
 
 @bp.route("/beveiliging/tweestapsverificatie", methods=["GET", "POST"])
@@ -92,7 +91,7 @@ def enrol():
             session.pop(ENROL_SECRET, None)
             renew_session(enrolment.user)  # enrolling ended the user's other sessions
             return recovery_codes_page(enrolment.recovery_codes, url_for("security.overview"))
-    return render_template("security/enrol.html", form=form, **page), status, NO_STORE
+    return render_template("security/enrol.html", form=form, **page), status
 
 
 @bp.route("/wachtwoord", methods=["GET", "POST"])
