@@ -157,15 +157,17 @@ def next_totp_code(user_id: int) -> str:
     """
     import pyotp
 
+    from datetime import timezone
+
+    from lifecycle.domain.accounts import TOTP_DRIFT_STEPS
     from lifecycle.extensions import db
     from lifecycle.models import User, utcnow
-    from lifecycle.services.second_factor import TOTP_DRIFT_STEPS, _utc
 
     db.session.commit()  # a fresh snapshot: the last step used may have just changed
     db.session.expire_all()
     user = db.session.get(User, user_id)
     totp = pyotp.TOTP(user.totp_secret)
-    current = totp.timecode(_utc(utcnow()))
+    current = totp.timecode(utcnow().replace(tzinfo=timezone.utc))
     step = current - TOTP_DRIFT_STEPS
     if user.totp_last_step is not None:
         step = max(step, user.totp_last_step + 1)

@@ -3,7 +3,8 @@
 A user enrols by confirming one code from their authenticator app; only then is the secret
 stored and two-factor login on. Each code is accepted once: the last time step used is kept,
 and a code of that step or an earlier one is refused, so an overheard code cannot be replayed.
-Codes of the step before and after the current one count too, for clocks that drift a little.
+Codes of the step before and after the current one count too, for clocks that drift a little
+(the rule is `lifecycle.domain.accounts.accepted_totp_step`).
 
 Enrolment makes ten recovery codes, shown once and stored as Argon2id hashes (at 50 bits each
 they are too short for a plain hash). A recovery code works once, in place of a TOTP code.
@@ -13,16 +14,15 @@ up), as changing any authentication factor should.
 """
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pyotp
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 
-from ..domain.accounts import ensure_can_administer
+from ..domain.accounts import accepted_totp_step, ensure_can_administer
 from ..domain.audit import RESULT_REFUSED, AuditDraft
 from ..domain.errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -32,7 +32,6 @@ from .audit import append_audit
 from .common import actor_of, now_or
 
 ISSUER = "Voelspriet"
-TOTP_DRIFT_STEPS = 1
 RECOVERY_CODE_COUNT = 10
 # Crockford's base32 alphabet: no I, L, O or U, which are easily misread.
 RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -51,26 +50,6 @@ def new_totp_secret() -> str:
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// URI that the QR code carries."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-
-
-def _utc(now: datetime) -> datetime:
-    # pyotp reads a naive datetime as local time; ours are naive UTC.
-    return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
-
-
-def _matching_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
-    """The time step whose code `code` is, if it is current and not used before."""
-    code = "".join(code.split())
-    if len(code) != 6 or not code.isascii() or not code.isdigit():
-        return None
-    totp = pyotp.TOTP(secret)
-    current = totp.timecode(_utc(now))
-    for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
-        if last_step is not None and step <= last_step:
-            continue
-        if hmac.compare_digest(totp.generate_otp(step), code):
-            return step
-    return None
 
 
 def _normalise_recovery_code(code: str) -> str | None:
@@ -148,7 +127,7 @@ def enrol_second_factor(user_id: int, secret: str, code: str, *, logging_in: boo
         throttling.record_failure(subject)
         raise ValidationFailed("The password is not right.",
                                errors={"current_password": "wrong_password"})
-    step = _matching_step(secret, code or "", now, None) if secret else None
+    step = accepted_totp_step(secret, code or "", now, None) if secret else None
     if step is None:
         throttling.record_failure(subject)
         raise ValidationFailed("This code is not right.", errors={"code": "wrong_code"})
@@ -189,7 +168,7 @@ def verify_second_factor(user_id: int, code: str, *, origin: str | None = None,
         raise NotFound("This user has no second factor.")
     subject = _login_subject(user, origin)
     throttling.ensure_allowed(subject, origin=origin)
-    step = _matching_step(user.totp_secret, code or "", now, user.totp_last_step)
+    step = accepted_totp_step(user.totp_secret, code or "", now, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
         method = METHOD_TOTP
