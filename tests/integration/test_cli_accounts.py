@@ -83,3 +83,22 @@ def test_the_operator_cannot_deactivate_the_last_administrator_of_a_municipality
     # With a second administrator, the first may go.
     make_user("admin")
     assert cli("users", "deactivate", admin.email).exit_code == 0
+
+
+def test_session_cleanup_removes_expired_sessions_and_keeps_the_others(cli, write):
+    from datetime import timedelta
+
+    from lifecycle.models import WebSession, utcnow
+
+    def add_sessions():
+        db.session.add_all([
+            WebSession(session_id="old", data=b"\x80", expiry=utcnow() - timedelta(minutes=1)),
+            WebSession(session_id="live", data=b"\x80", expiry=utcnow() + timedelta(minutes=9)),
+        ])
+        db.session.flush()
+
+    write(add_sessions)
+    result = cli("session_cleanup")
+    assert result.exit_code == 0, result.output
+    assert "1" in result.output
+    assert db.session.scalars(select(WebSession.session_id)).all() == ["live"]
