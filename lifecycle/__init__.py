@@ -16,7 +16,7 @@ from .config import PROJECT_ROOT, load_config
 from .database import configure_engine
 from .domain.catalogue import load_catalogue
 from .domain.workflow import load_workflows
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    # Throttling counters and sessions: shared in Redis when there is one, else local.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+    from .sessions import init_sessions
+
+    init_sessions(app)
 
     from .web import register_web
     from .api import register_api

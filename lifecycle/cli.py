@@ -1,4 +1,4 @@
-"""Command-line administration: users, tokens, demo data and audit verification.
+"""Command-line administration: users, tokens, demo data, audit verification, backup, restore.
 
 Each command parses its input, makes one service call (inside `write_transaction()` when it
 writes) and prints the outcome. Misuse and refused requests print one clear line on stderr and
@@ -27,10 +27,12 @@ from .extensions import db
 from .models import Municipality, User
 from .services.accounts import (
     MIN_PASSWORD_LENGTH, create_token, create_user, find_user_by_email, list_tokens, list_users,
-    revoke_token, set_user_roles_as_operator,
+    revoke_token,
 )
 from .services.audit import verify_audit
+from .services.second_factor import reset_second_factor
 from .services.uow import write_transaction
+from .services.users import set_active, set_user_roles_as_operator
 
 # Written into the audit trail's "origin" for changes made here, where there is no IP address.
 CLI_ORIGIN = "cli"
@@ -161,6 +163,40 @@ def set_roles_command(email: str, roles: tuple[str, ...]) -> None:
                  roles=_roles_text(user)))
 
 
+@users_cli.command("deactivate")
+@click.argument("email")
+@reports_errors
+def deactivate_user_command(email: str) -> None:
+    """Deactivate a user: they are logged out at once and cannot log in or use their tokens."""
+    user = _user_by_email(email)
+    with write_transaction():
+        set_active(user.id, False, by=None, origin=CLI_ORIGIN)
+    click.echo(_("%(email)s is deactivated and logged out everywhere.", email=user.email))
+
+
+@users_cli.command("activate")
+@click.argument("email")
+@reports_errors
+def activate_user_command(email: str) -> None:
+    """Reactivate a deactivated user."""
+    user = _user_by_email(email)
+    with write_transaction():
+        set_active(user.id, True, by=None, origin=CLI_ORIGIN)
+    click.echo(_("%(email)s is active again.", email=user.email))
+
+
+@users_cli.command("reset-mfa")
+@click.argument("email")
+@reports_errors
+def reset_mfa_command(email: str) -> None:
+    """Reset a user's two-factor login; they set it up again at their next login."""
+    user = _user_by_email(email)
+    with write_transaction():
+        reset_second_factor(user.id, by=None, origin=CLI_ORIGIN)
+    click.echo(_("Two-factor login of %(email)s is reset; they set it up again at their next "
+                 "login.", email=user.email))
+
+
 @users_cli.command("list")
 @click.option("--municipality", "municipality_name", default=None,
               help="Only the users of this municipality.")
@@ -175,9 +211,11 @@ def list_users_command(municipality_name: str | None) -> None:
         click.echo(_("No users yet."))
         return
     echo_table(
-        [_("id"), _("e-mail"), _("name"), _("municipality"), _("roles"), _("active")],
+        [_("id"), _("e-mail"), _("name"), _("municipality"), _("roles"), _("active"),
+         _("two-factor")],
         [(u.id, u.email, u.name, u.municipality.name, _roles_text(u),
-          _("yes") if u.is_active else _("no")) for u in users],
+          _("yes") if u.is_active else _("no"), _("yes") if u.has_second_factor else _("no"))
+         for u in users],
     )
 
 
@@ -269,6 +307,54 @@ def verify_audit_command() -> None:
                             records=_records(report.result.count)))
 
 
+def _verify_after_restore() -> None:
+    """`audit verify`, run in the restored database; any break ends the command with exit 1."""
+    verify_audit_command.callback()
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@reports_errors
+def backup_command(path: str) -> None:
+    """Write a consistent backup of the database and the secret key file to PATH."""
+    from flask import current_app
+
+    from .backup import BackupError, make_backup
+
+    db.session.remove()
+    try:
+        manifest = make_backup(db.engine, current_app.instance_path, path)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(_("Backup of the %(database)s database written to %(path)s.",
+                 database=manifest.database, path=path))
+    if not manifest.has_secret_key:
+        click.echo(_("The secret key comes from the environment (SECRET_KEY) and is not in "
+                     "the backup: keep it safe with the rest of the configuration."), err=True)
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--force", is_flag=True,
+              help="Replace a database that already holds data.")
+@reports_errors
+def restore_command(path: str, force: bool) -> None:
+    """Restore a backup made by `backup`, then verify the audit trail (exit 1 if broken)."""
+    from flask import current_app
+
+    from .backup import BackupError, restore_backup
+
+    db.session.remove()
+    try:
+        manifest = restore_backup(db.engine, current_app.instance_path, path, force=force)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(_("Restored the backup of %(moment)s.", moment=manifest.created_at))
+    _verify_after_restore()
+
+
 def _records(count: int) -> str:
     return ngettext("%(num)d record", "%(num)d records", count)
 
@@ -312,3 +398,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -67,6 +67,31 @@ def parse_municipality_themes(value: str) -> dict[str, str]:
     return themes
 
 
+def env_flag(name: str, default: bool) -> bool:
+    """A yes/no setting: 1, true, yes or on mean yes; 0, false, no or off mean no."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}: say 1 or 0, not {value!r}")
+
+
+def env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name}: give a number, not {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"{name}: give a positive number, not {value!r}")
+    return number
+
+
 def load_config(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{Path(instance_path) / 'voelspriet.sqlite3'}"
@@ -95,4 +120,20 @@ def load_config(instance_path: str) -> dict:
         # Behind a reverse proxy, set TRUSTED_PROXIES to the number of proxies in front of us
         # so the audit trail records the client's address rather than the proxy's.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Redis for sessions and throttling counters; without it, sessions live in the database
+        # and the counters in each process's memory (fine for one process, as in the demo).
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SESSION_IDLE_MINUTES": env_number("SESSION_IDLE_MINUTES", 30),
+        "SESSION_ABSOLUTE_HOURS": env_number("SESSION_ABSOLUTE_HOURS", 12),
+        "SESSION_REFRESH_SECONDS": 60,
+        "SESSION_KEY_PREFIX": "voelspriet:session:",
+        # Two-factor login for every account; switch it off only for a demo or development.
+        "MFA_REQUIRED": env_flag("MFA_REQUIRED", True),
+        # How long the step between the password and the code may take.
+        "MFA_PENDING_MINUTES": 5,
+        # Failed attempts allowed per window (login, code, API token), per account and address.
+        "THROTTLE_PER_ACCOUNT": os.environ.get("THROTTLE_PER_ACCOUNT", "5 per 15 minutes"),
+        "THROTTLE_PER_ADDRESS": os.environ.get("THROTTLE_PER_ADDRESS", "50 per 15 minutes"),
+        "RATELIMIT_KEY_PREFIX": "voelspriet:throttle",
+        "RATELIMIT_STRATEGY": "fixed-window",
     }

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds them to each app."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -20,3 +22,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Only its storage (Redis or memory) and counting strategy are used, by
+# `lifecycle.services.throttling`, which counts failed attempts rather than requests.
+limiter = Limiter(get_remote_address)

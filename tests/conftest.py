@@ -18,10 +18,13 @@ from sqlalchemy import create_engine, text
 from lifecycle.config import normalise_database_url
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# The Redis the session and throttling tests use; each test keeps to keys of its own prefix.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_PASSWORD = "correct horse battery staple"
 TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "member_step", "member",
           "organisation", "network_profile", "stage_change", "item_state", "signoff", "evidence",
-          "network", "api_token", "user_role", "user_account", "municipality")
+          "network", "api_token", "recovery_code", "web_session", "user_role", "user_account",
+          "municipality")
 
 
 def pytest_addoption(parser):
@@ -94,6 +97,8 @@ def app_config(database_url, tmp_path):
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
+        # Most tests log in with a password only; the two-factor tests switch this on.
+        "MFA_REQUIRED": False,
     }
 
 
@@ -145,17 +150,51 @@ def client(app):
     return app.test_client()
 
 
+def next_totp_code(user_id: int) -> str:
+    """The code a user's authenticator app shows, for the earliest time step still unused.
+
+    The app accepts the steps just before and after the current one, once each, so a test can
+    log one user in up to three times within 30 seconds (after `make_user(mfa=True)`).
+    """
+    import pyotp
+
+    from datetime import timezone
+
+    from lifecycle.domain.accounts import TOTP_DRIFT_STEPS
+    from lifecycle.extensions import db
+    from lifecycle.models import User, utcnow
+
+    db.session.commit()  # a fresh snapshot: the last step used may have just changed
+    db.session.expire_all()
+    user = db.session.get(User, user_id)
+    totp = pyotp.TOTP(user.totp_secret)
+    current = totp.timecode(utcnow().replace(tzinfo=timezone.utc))
+    step = current - TOTP_DRIFT_STEPS
+    if user.totp_last_step is not None:
+        step = max(step, user.totp_last_step + 1)
+    assert step <= current + TOTP_DRIFT_STEPS, "this user used every code of the last minute"
+    return totp.generate_otp(step)
+
+
 @pytest.fixture
 def make_user(app):
-    """Create a user: make_user("lead"), make_user("reviewer", municipality="Venlo")."""
+    """Create a user: make_user("lead"), make_user("reviewer", municipality="Venlo").
+
+    `mfa=True`: the user has set up two-factor login (their app's secret is `user.totp_secret`;
+    `next_totp_code(user.id)` gives the code the app would show).
+    """
+    import pyotp
+
     from lifecycle.extensions import db
+    from lifecycle.models import User
     from lifecycle.services.accounts import create_user
+    from lifecycle.services.second_factor import enrol_second_factor, new_totp_secret
     from lifecycle.services.uow import write_transaction
 
     numbers = itertools.count(1)
 
     def factory(*roles: str, municipality: str = "Utrecht", name: str | None = None,
-                email: str | None = None):
+                email: str | None = None, mfa: bool = False):
         n = next(numbers)
         roles = list(roles) or ["lead"]
         with write_transaction():
@@ -164,7 +203,15 @@ def make_user(app):
                 name=name or f"{' '.join(roles).title()} {n}",
                 municipality_name=municipality, roles=roles, password=TEST_PASSWORD,
             )
-        return db.session.get(type(user), user.id)
+        if mfa:
+            secret = new_totp_secret()
+            with write_transaction():
+                enrol_second_factor(user.id, secret, pyotp.TOTP(secret).now(),
+                                    password=TEST_PASSWORD)
+            with write_transaction():
+                # Setting it up used the current step; free the last minute for test logins.
+                db.session.get(User, user.id).totp_last_step = None
+        return db.session.get(User, user.id)
 
     return factory
 

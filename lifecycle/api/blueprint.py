@@ -17,10 +17,12 @@ from typing import Any
 from flask import Response, current_app, g, request, url_for
 from flask_babel import gettext as _
 
-from ..domain.errors import NotFound
+from ..domain.errors import NotFound, TooManyAttempts
 from ..models import User
 from ..services.accounts import user_for_token
 from .contract import MAX_BODY_BYTES, MAX_INTEGER_ID, ApiBlueprint
+from ..services.throttling import refuse_token
+from ..services.uow import write_transaction
 from .problems import BEARER_CHALLENGE, Problem, register_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,14 @@ def authenticate_request() -> None:
     user = user_for_token(token)
     if user is None:
         log.info("API request with an unknown or revoked token from %s", request.remote_addr)
+        try:
+            with write_transaction():  # counted, and audited once per window when throttled
+                refuse_token(token, origin=request.remote_addr)
+        except TooManyAttempts as exc:
+            raise Problem("too-many-requests", _(
+                "Too many requests with an unknown or revoked token. Try again in %(seconds)d "
+                "seconds.", seconds=exc.retry_after),
+                headers={"Retry-After": str(exc.retry_after)}) from None
         raise Problem("unauthorized", _("This API token is unknown or has been revoked."),
                       headers={"WWW-Authenticate": BEARER_CHALLENGE + ', error="invalid_token"'})
     g.api_user = user

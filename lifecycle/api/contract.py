@@ -291,7 +291,8 @@ class ApiBlueprint(SmorestBlueprint):
             codes = list(getattr(func, "_api_problems", ()))
             apidoc = getattr(func, "_apidoc", {})
             if not self.public:
-                codes.insert(0, "unauthorized")
+                # A token that is unknown or revoked answers 401; too many of them, 429.
+                codes[0:0] = ["unauthorized", "too-many-requests"]
             if any(p["in"] in self.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING
                    for p in apidoc.get("arguments", {}).get("parameters", [])):
                 codes.extend(BODY_PROBLEMS)

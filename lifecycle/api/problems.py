@@ -70,6 +70,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {problem.code: problem for problem in (
     ProblemType("four-eyes", 403, N_("Four-eyes principle"), N_(
         "Nobody signs off an item of a network they lead, nor evidence they submitted "
         "themselves.")),
+    ProblemType("last-administrator", 403, N_("Last administrator"), N_(
+        "A municipality keeps at least one active administrator; appoint another one first.")),
+    ProblemType("own-admin-role", 403, N_("Own administrator rights"), N_(
+        "Administrators do not take away their own administrator rights.")),
     ProblemType("not-found", 404, N_("Not found"), N_(
         "There is no such object or route, or it is outside your municipality.")),
     ProblemType("method-not-allowed", 405, N_("Method not allowed"), N_(
@@ -110,6 +114,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {problem.code: problem for problem in (
     ProblemType("precondition-required", 428, N_("If-Match required"), N_(
         "This edit needs the If-Match header with the ETag of the object as you last read it, "
         "so that no change made meanwhile is lost.")),
+    ProblemType("too-many-requests", 429, N_("Too many failed attempts"), N_(
+        "Too many requests with an unknown or revoked token came from this address or for "
+        "this account. Wait the number of seconds in the Retry-After header.")),
     ProblemType("internal-error", 500, N_("Internal error"), N_(
         "Something unexpected went wrong on our side. It has been logged.")),
     ProblemType("http-error", None, N_("HTTP error"), N_(
@@ -120,7 +127,7 @@ HTTP_STATUS_CODES = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 409: "conflict", 412: "precondition-failed",
     413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-failed",
-    428: "precondition-required", 500: "internal-error",
+    428: "precondition-required", 429: "too-many-requests", 500: "internal-error",
 }
 
 # Our own wording for the HTTP errors a client meets; werkzeug's texts are meant for browsers.

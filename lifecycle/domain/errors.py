@@ -39,6 +39,29 @@ class NotAllowed(DomainError):
     status = 403
 
 
+class LastAdministrator(NotAllowed):
+    """A municipality must keep at least one active administrator."""
+
+    code = "last-administrator"
+
+
+class OwnAdministratorRole(NotAllowed):
+    """Administrators do not remove their own administrator role, nor deactivate themselves."""
+
+    code = "own-admin-role"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts in a short time; `retry_after` says when to try again."""
+
+    code = "too-many-requests"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
 class FourEyesViolation(NotAllowed):
     """Nobody signs off their own network's items or their own evidence."""
 

@@ -1,4 +1,8 @@
-"""Accounts: municipalities, users and roles, logging in, and personal API tokens."""
+"""Accounts: municipalities, users and roles, logging in, and personal API tokens.
+
+User administration (editing, deactivating) is in `users`, the second factor in
+`second_factor`, the throttling of failed attempts in `throttling`.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -10,11 +14,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
+from dataclasses import dataclass
+
+from ..domain.accounts import STEP_NONE, second_login_step
 from ..domain.audit import RESULT_REFUSED, AuditDraft
 from ..domain.errors import NotAllowed, NotFound, ValidationFailed
 from ..domain.permissions import ADMIN, ROLES
 from ..extensions import db
 from ..models import ApiToken, Municipality, User, UserRole
+from . import throttling
 from .audit import append_audit
 from .common import now_or
 
@@ -96,11 +104,13 @@ def create_user(*, email: str, name: str, municipality_name: str, roles: list[st
     return user
 
 
-def _replace_roles(user: User, roles: list[str], actor_id: int | None, origin: str | None,
+def replace_roles(user: User, roles: list[str], actor_id: int | None, origin: str | None,
                    now: datetime | None) -> User:
     roles = _check_roles(roles)
     before = sorted(user.roles)
     user.role_rows = [UserRole(role=r) for r in roles]
+    if roles != before:
+        end_sessions(user)  # what a session may do was decided at login
     db.session.flush()
     append_audit(AuditDraft(
         municipality_id=user.municipality_id, actor_id=actor_id, object_type="user",
@@ -110,24 +120,9 @@ def _replace_roles(user: User, roles: list[str], actor_id: int | None, origin: s
     return user
 
 
-def set_user_roles(admin: User, user_id: int, roles: list[str], *, origin: str | None = None,
-                   now: datetime | None = None) -> User:
-    """An administrator changes the roles of a user in their municipality."""
-    if ADMIN not in admin.roles:
-        raise NotAllowed("Only an administrator changes roles.")
-    user = db.session.get(User, user_id)
-    if user is None or user.municipality_id != admin.municipality_id:
-        raise NotFound("No such user.")
-    return _replace_roles(user, roles, admin.id, origin, now)
-
-
-def set_user_roles_as_operator(user_id: int, roles: list[str], *, origin: str | None = None,
-                               now: datetime | None = None) -> User:
-    """The operator (command line, no acting user) changes a user's roles; audited, actor None."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
-    return _replace_roles(user, roles, None, origin, now)
+def end_sessions(user: User) -> None:
+    """End every session of `user`, on every worker and host (see `lifecycle.sessions`)."""
+    user.session_generation = (user.session_generation or 1) + 1
 
 
 def list_users(municipality_name: str | None = None) -> list[User]:
@@ -142,12 +137,27 @@ def list_users(municipality_name: str | None = None) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def authenticate(email: str, password: str, *, origin: str | None = None,
-                 now: datetime | None = None) -> User | None:
-    """Check a login; record the outcome either way. Return the user, or None if refused."""
-    user = db.session.scalars(
+def password_matches(user: User, password: str | None) -> bool:
+    try:
+        return password_hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _user_with_email(email: str) -> User | None:
+    return db.session.scalars(
         select(User).where(User.email == (email or "").strip().lower())
     ).one_or_none()
+
+
+def authenticate(email: str, password: str, *, origin: str | None = None,
+                 now: datetime | None = None, complete: bool = True) -> User | None:
+    """Check a login; record the outcome either way. Return the user, or None if refused.
+
+    `complete=False`: a correct password is only the first step (a second factor follows),
+    so only a refusal is recorded here.
+    """
+    user = _user_with_email(email)
     ok = False
     try:
         ok = password_hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
@@ -156,6 +166,9 @@ def authenticate(email: str, password: str, *, origin: str | None = None,
     ok = ok and user is not None and user.is_active
     if ok and password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = password_hasher.hash(password)
+    if ok and not complete:
+        db.session.flush()
+        return user
     append_audit(AuditDraft(
         municipality_id=user.municipality_id if user else None,
         actor_id=user.id if user else None, object_type="session",
@@ -165,6 +178,36 @@ def authenticate(email: str, password: str, *, origin: str | None = None,
         after=None if ok else {"reason": "bad_credentials" if user else "unknown_account"},
     ), now_or(now))
     return user if ok else None
+
+
+@dataclass(frozen=True)
+class LoginStep:
+    """The outcome of the password step: the user (None if refused) and what comes next."""
+
+    user: User | None
+    next_step: str = STEP_NONE
+
+
+def log_in(email: str, password: str, *, mfa_required: bool, origin: str | None = None,
+           now: datetime | None = None) -> LoginStep:
+    """The password step of a login through the pages, throttled per account and address.
+
+    Raises `TooManyAttempts` while either counter is full, before the password is checked.
+    When no second factor follows, the login is complete (and audited as such).
+    """
+    known = _user_with_email(email)
+    subject = throttling.Subject(
+        throttling.LOGIN, account=(email or "").strip().lower() or None, address=origin,
+        municipality_id=known.municipality_id if known else None,
+        actor_id=known.id if known else None)
+    throttling.ensure_allowed(subject, origin=origin)
+    has_factor = known is not None and known.has_second_factor
+    step = second_login_step(has_second_factor=has_factor, mfa_required=mfa_required)
+    user = authenticate(email, password, origin=origin, now=now, complete=step == STEP_NONE)
+    if user is None:
+        throttling.record_failure(subject)
+        return LoginStep(None)
+    return LoginStep(user, step)
 
 
 def hash_token(token: str) -> str:

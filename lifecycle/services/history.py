@@ -128,7 +128,9 @@ def audit_log(user: User, filters: AuditFilters, *, after: int | None = None,
 
 
 AUDIT_ACTIONS = (
-    "auth.login", "user.created", "user.roles_changed", "token.created", "token.revoked",
+    "auth.login", "auth.throttled", "user.created", "user.updated", "user.roles_changed",
+    "user.deactivated", "user.activated", "user.password_changed", "user.mfa_enabled",
+    "user.mfa_reset", "token.created", "token.revoked",
     "network.created", "network.updated", "network.lead_reassigned", "network.stage_changed",
     "item.evidence_submitted", "item.approved", "item.rejected", "item.signoff_revoked",
 )

@@ -16,8 +16,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..config import THEMES
-from ..extensions import db, login_manager
-from ..models import User
+from ..extensions import login_manager
+from ..sessions import load_session_user
 from ..domain.errors import DomainError
 from .common import domain_error_message, localized
 
@@ -45,16 +45,14 @@ VENDOR_ASSET_FOLDERS = (
 )
 VENDOR_ASSET_TYPES = (".css", ".woff2", ".woff")
 
+# Stylesheets and fonts, the same for everyone; every other answer is marked no-store.
+CACHEABLE_ENDPOINTS = frozenset({"static", "vendor_asset"})
+# Behind HTTPS (SESSION_COOKIE_SECURE=1) browsers must never use plain HTTP for us again.
+HSTS = "max-age=31536000; includeSubDomains"
+
 # Everything the pages use comes from this app; no page needs a script.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'none'; object-src 'none'; "
                            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
 
 
 def _theme_for_request(app: Flask) -> dict:
@@ -69,15 +67,19 @@ def _is_api_request() -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from . import account, api_reference, auth, dashboard, history, i18n, items, networks, pages
+    from . import (account, admin, api_reference, auth, dashboard, health, history, i18n,
+                   items, networks, pages, security)
 
+    login_manager.user_loader(load_session_user)
+    # Flashed texts are stored in the server-side session, which holds plain strings only.
+    login_manager.localize_callback = str
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    for feature in (auth, i18n, dashboard, networks, items, history, account, api_reference,
-                    pages):
+    for feature in (auth, i18n, dashboard, networks, items, history, account, security, admin,
+                    api_reference, pages, health):
         app.register_blueprint(feature.bp)
 
     @app.route("/assets/<path:filename>")
@@ -105,6 +107,11 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            # Pages and API answers hold personal data: no browser or proxy may keep them.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.template_filter("localtime")

@@ -35,6 +35,11 @@ DOMAIN_MESSAGES = {
     "gate-blocked": _l("Not every required checklist item is signed off yet."),
     "growth-limit": _l("Start small, grow slowly: the network cannot take another member now. "
                        "The small core is full, or this quarter's growth is used up."),
+    "last-administrator": _l("This is the last active administrator of your municipality. "
+                             "Make someone else administrator first."),
+    "own-admin-role": _l("You cannot take away your own administrator rights. Ask another "
+                         "administrator."),
+    "too-many-requests": _l("Too many failed attempts. Wait a few minutes and try again."),
 }
 
 FIELD_ERROR_MESSAGES = {
@@ -49,6 +54,8 @@ FIELD_ERROR_MESSAGES = {
     "too_many": _l("There are too many values."),
     "in_future": _l("This date is in the future."),
     "not_a_date": _l("This is not a valid date."),
+    "wrong_password": _l("This password is not right."),
+    "wrong_code": _l("This code is not right."),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (DateField, EmailField, HiddenField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,44 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[required(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[required(), Length(max=1000)])
     next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[required(), Length(max=40)],
+                       description=_l("The six digits your authenticator app shows now, or "
+                                      "one of your recovery codes."))
+
+
+class EnrolForm(FlaskForm):
+    current_password = PasswordField(_l("Your password"),
+                                     validators=[required(), Length(max=1000)])
+    code = StringField(_l("Code from the app"), validators=[required(), Length(max=40)],
+                       description=_l("The six digits the app shows after you added Voelspriet."))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[required(), Length(max=1000)])
+    new_password = PasswordField(
+        _l("New password"), validators=[required(), Length(max=1000)],
+        description=_l("At least 12 characters. A sentence of a few words is easy to "
+                       "remember and hard to guess."))
+    repeat_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), EqualTo("new_password", message=_l("The two passwords are "
+                                                                   "not the same."))])
+
+
+USER_ROLE_CHOICES = [("lead", _l("Project lead")), ("reviewer", _l("Reviewer")),
+                     ("auditor", _l("Auditor")), ("admin", _l("Administrator"))]
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[required(), Length(max=254)])
+    roles = MultiCheckboxField(_l("Roles"), choices=USER_ROLE_CHOICES, validate_choice=True,
+                               validators=[DataRequired(message=_l("Choose at least one "
+                                                                   "role."))])
 
 
 class LanguageForm(FlaskForm):

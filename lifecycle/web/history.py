@@ -39,8 +39,15 @@ TEXT_PREVIEW = 80
 
 ACTION_LABELS = {
     "auth.login": _l("Log in"),
+    "auth.throttled": _l("Too many failed attempts"),
     "user.created": _l("Create user"),
+    "user.updated": _l("Edit user"),
     "user.roles_changed": _l("Change roles"),
+    "user.deactivated": _l("Deactivate user"),
+    "user.activated": _l("Reactivate user"),
+    "user.password_changed": _l("Change password"),
+    "user.mfa_enabled": _l("Turn on two-factor login"),
+    "user.mfa_reset": _l("Reset two-factor login"),
     "token.created": _l("Create API token"),
     "token.revoked": _l("Revoke API token"),
     "network.created": _l("Create network"),
@@ -70,7 +77,14 @@ REFUSAL_LABELS = {
     "conflict": _l("a simultaneous change"),
 }
 LOGIN_REASONS = {"bad_credentials": _l("wrong password, or the account is not active"),
-                 "unknown_account": _l("unknown e-mail address")}
+                 "unknown_account": _l("unknown e-mail address"),
+                 "bad_code": _l("wrong two-factor code")}
+SECOND_FACTOR_LABELS = {"totp": _l("code from the app"), "recovery_code": _l("recovery code"),
+                        True: _l("on"), False: _l("off")}
+THROTTLE_LABELS = {"login": _l("log in"), "second_factor": _l("two-factor code"),
+                   "api_token": _l("unknown or revoked API token"),
+                   "account": _l("per account"), "address": _l("per address")}
+USER_FIELD_LABELS = {"name": _l("Name"), "email": _l("E-mail address")}
 FIELD_LABELS = {
     "name": _l("Name"), "goal": _l("Goal"), "form": _l("Network form"),
     "form_justification": _l("Why this form"), "level": _l("Level"),
@@ -80,6 +94,9 @@ FIELD_LABELS = {
     "missing": _l("Missing items"), "refusal": _l("Refused because"),
     "prefix": _l("Token"), "evidence_id": _l("Evidence number"),
     "signoff_id": _l("Sign-off number"),
+    "second_factor": _l("Two-factor login"), "recovery_codes": _l("Recovery codes"),
+    "attempt": _l("Attempt"), "scope": _l("Counted"), "window_seconds": _l("Window (seconds)"),
+    "fields": _l("Changed"), "active": _l("Active"),
 }
 # Order of the lines in a summary; keys not listed follow in alphabetical order.
 FIELD_ORDER = ("trigger", "stage", "paused_from", "status", "reason", "refusal", "missing",
@@ -133,6 +150,14 @@ class RecordDescriber:
             return str(REFUSAL_LABELS.get(value, value))
         if key == "reason" and record.action == "auth.login":
             return str(LOGIN_REASONS.get(value, value))
+        if key == "second_factor":
+            return str(SECOND_FACTOR_LABELS.get(value, value))
+        if key in ("attempt", "scope"):
+            return str(THROTTLE_LABELS.get(value, value))
+        if key == "active":
+            return _("yes") if value else _("no")
+        if key == "fields" and isinstance(value, list):
+            return ", ".join(str(USER_FIELD_LABELS.get(field, field)) for field in value)
         if key == "lead_id" and isinstance(value, int):
             return actor_label(value, self.names)
         if key == "roles" and isinstance(value, list):

@@ -33,6 +33,7 @@ def app_config(database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "browser-test-secret",
         "WTF_CSRF_ENABLED": True,
+        "MFA_REQUIRED": False,
     }
 
 

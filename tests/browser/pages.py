@@ -16,11 +16,11 @@ from typing import Callable
 
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, next_totp_code
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-NOT_PAGES = {"static", "vendor_asset"}  # files, not HTML
+NOT_PAGES = {"static", "vendor_asset", "health.healthz", "health.readyz"}  # files and JSON
 ROLES = ("lead", "reviewer", "auditor", "admin")
 
 _axe = Axe()
@@ -91,8 +91,15 @@ def build_full_municipality(make_user, make_network, sign_off, *,
     reviewer = make_user("reviewer", municipality=name, name="Johan Bakker")
     auditor = make_user("auditor", municipality=name, name="Ilse Jansen")
     admin = make_user("admin", municipality=name, name="Pieter de Boer")
+    # A colleague with two-factor login on, and one who has left (deactivated).
+    with_mfa = make_user("reviewer", municipality=name, name="Karin Smit", mfa=True)
+    former = make_user("lead", municipality=name, name="Henk Vroeger")
+    from lifecycle.services.users import set_active
+
+    _in_transaction(set_active, former.id, False, by=admin)
     place = Municipality(name, {"lead": lead, "reviewer": reviewer, "auditor": auditor,
-                                "admin": admin, "other_lead": other_lead})
+                                "admin": admin, "other_lead": other_lead, "mfa": with_mfa,
+                                "former": former})
 
     # Orientation, with an item in every status: open, waiting, signed off, rejected, revoked.
     orientation = make_network(lead, name="Netwerk Kanaleneiland").id
@@ -160,6 +167,7 @@ def build_full_municipality(make_user, make_network, sign_off, *,
     place.items["four_eyes"] = (other, "orientation.problem_goal")
 
     _in_transaction(create_token, lead, label="Rapportage-script")
+    _in_transaction(create_token, other_lead, label="Koppeling zaaksysteem")
     _in_transaction(create_token, lead, label="Oude koppeling")
     old = next(token for token in list_tokens(lead) if token.label == "Oude koppeling")
     _in_transaction(revoke_token, lead, old.id)
@@ -181,11 +189,34 @@ def _network(network_id: int):
 # --- the browser ------------------------------------------------------------------------------
 
 def log_in(page, base_url: str, email: str) -> None:
+    """Log in as a person would: the password, then the code of their app; when two-factor
+    login is required and not set up yet, set it up with the key the page shows."""
+    import pyotp
+
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
     page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard|/login/code|/login/tweestapsverificatie"))
+    if "/login/code" in page.url:
+        page.fill("input[name=code]", next_totp_code(_user_id(email)))
+        page.locator("main form button[type=submit]").click()
+    elif "/login/tweestapsverificatie" in page.url:
+        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+        page.fill("input[name=code]", pyotp.TOTP(secret).now())
+        page.locator("main form button[type=submit]").click()
+        page.locator("#recovery-codes li").first.wait_for()
+        page.locator("main a.utrecht-button-link").click()
     page.wait_for_url(re.compile(r"/dashboard"))
+
+
+def _user_id(email: str) -> int:
+    from sqlalchemy import select
+
+    from lifecycle.extensions import db
+    from lifecycle.models import User
+
+    return db.session.scalar(select(User.id).where(User.email == email))
 
 
 def click_and_wait(page, selector: str) -> int:

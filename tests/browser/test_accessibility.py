@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import TEST_PASSWORD
 from tests.browser.pages import (ROLES, Visit, active_element, axe_violations,
                                  build_empty_municipality, build_full_municipality,
                                  click_and_wait, focus_is_visible, form_post_endpoints,
@@ -202,8 +203,103 @@ def _tokens(world):
         Visit("API tokens, none yet", "reviewer", "/account/tokens", municipality="empty")]
 
 
+def password_step(email: str, *, mfa_required: bool = False):
+    """An action: type the e-mail and password on the login page; land on the second step.
+
+    `mfa_required`: as when two-factor login is required (the app's setting is flipped for
+    this one login), so a user without it lands on the set-up page.
+    """
+    def act(page) -> int:
+        from flask import current_app
+
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", TEST_PASSWORD)
+        previous = current_app.config["MFA_REQUIRED"]
+        current_app.config["MFA_REQUIRED"] = mfa_required or previous
+        try:
+            return click_and_wait(page, "main form button[type=submit]")
+        finally:
+            current_app.config["MFA_REQUIRED"] = previous
+    return act
+
+
+def then(*acts):
+    """An action made of several, one after the other; the status is the last one's."""
+    def act(page) -> int:
+        status = 0
+        for step in acts:
+            status = step(page)
+        return status
+    return act
+
+
+def _second_step(world):
+    return [Visit("login, code of the app", "anonymous", "/login",
+                  act=password_step(world["full"].email("mfa")), shows="input[name=code]")]
+
+
+def _enrol_at_login(world):
+    return [Visit("login, set up two-factor login", "anonymous", "/login",
+                  act=password_step(world["empty"].email("lead"), mfa_required=True),
+                  shows="main svg[role=img][aria-label]")]
+
+
+def _security(world):
+    return [Visit("login and security, two-factor off", "lead", "/account/beveiliging"),
+            Visit("login and security, two-factor on", "mfa", "/account/beveiliging",
+                  shows="main .utrecht-status-badge--success"),
+            Visit("login and security", "admin", "/account/beveiliging", municipality="empty")]
+
+
+def _security_enrol(world):
+    return [Visit("set up two-factor login", "lead", "/account/beveiliging/tweestapsverificatie",
+                  shows="main svg[role=img][aria-label]"),
+            Visit("set up two-factor login", "auditor",
+                  "/account/beveiliging/tweestapsverificatie", municipality="empty")]
+
+
+def _password(world):
+    return [Visit("change password", "reviewer", "/account/wachtwoord")]
+
+
+def user_page(world, key: str) -> str:
+    return f"/beheer/gebruikers/{world['full'].users[key].id}"
+
+
+def _admin_users(world):
+    return [Visit("users", "admin", "/beheer/gebruikers", shows="main table tbody tr"),
+            Visit("users", "admin", "/beheer/gebruikers", municipality="empty")]
+
+
+def _admin_new_user(world):
+    return [Visit("add a user", "admin", "/beheer/gebruikers/nieuw")]
+
+
+def _admin_edit_user(world):
+    return [Visit("user page", "admin", user_page(world, "lead")),
+            Visit("user page, two-factor on", "admin", user_page(world, "mfa")),
+            Visit("user page, deactivated", "admin", user_page(world, "former"),
+                  shows="form[action$='/activeren']"),
+            Visit("user page, own", "admin", f"/beheer/gebruikers/"
+                  f"{world['empty'].users['admin'].id}", municipality="empty")]
+
+
+def _admin_tokens(world):
+    return [Visit("all API tokens", "admin", "/beheer/tokens", shows="main table tbody tr"),
+            Visit("all API tokens, none", "admin", "/beheer/tokens", municipality="empty")]
+
+
 PAGE_PLAN = {
     "auth.root": _root,
+    "auth.second_step": _second_step,
+    "auth.enrol": _enrol_at_login,
+    "security.overview": _security,
+    "security.enrol": _security_enrol,
+    "security.password": _password,
+    "admin.users": _admin_users,
+    "admin.new_user": _admin_new_user,
+    "admin.edit_user": _admin_edit_user,
+    "admin.tokens": _admin_tokens,
     "auth.login": _login,
     "pages.accessibility": _accessibility_statement,
     "api_reference.index": _api_reference,
@@ -350,8 +446,91 @@ def _logout(world):
                   municipality="empty", shows="main .utrecht-alert")]
 
 
+def _second_step_errors(world):
+    return [Visit("login, wrong code", "anonymous", "/login",
+                  act=then(password_step(world["full"].email("mfa")),
+                           submit_in("main form", {"code": "000000"})),
+                  status=422, shows=FIELD_ERROR)]
+
+
+def _enrol_at_login_errors(world):
+    return [Visit("login, set up with a wrong code", "anonymous", "/login",
+                  act=then(password_step(world["empty"].email("reviewer"), mfa_required=True),
+                           submit_in("main form", {"code": "12"})),
+                  status=422, shows=FIELD_ERROR)]
+
+
+def _security_enrol_errors(world):
+    return [Visit("set up two-factor login, wrong password", "lead",
+                  "/account/beveiliging/tweestapsverificatie",
+                  act=submit_in("main form", {"current_password": "niet goed", "code": "123456"}),
+                  status=422, shows=FIELD_ERROR),
+            Visit("set up two-factor login, recovery codes shown once", "auditor",
+                  "/account/beveiliging/tweestapsverificatie", act=enrol_with_the_app,
+                  shows="main #recovery-codes li")]
+
+
+def enrol_with_the_app(page) -> int:
+    """Fill in the set-up form as someone who added the key to their app."""
+    import pyotp
+
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.fill("input[name=current_password]", TEST_PASSWORD)
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    return click_and_wait(page, "main form button[type=submit]")
+
+
+def _password_errors(world):
+    return [Visit("change password, repeated wrongly", "reviewer", "/account/wachtwoord",
+                  act=submit_in("main form", {"current_password": TEST_PASSWORD,
+                                              "new_password": "een nieuw wachtwoord",
+                                              "repeat_password": "een ander wachtwoord"}),
+                  status=422, shows=FIELD_ERROR)]
+
+
+def _admin_new_user_forms(world):
+    return [Visit("add a user, submitted empty", "admin", "/beheer/gebruikers/nieuw",
+                  act=submit_in("main form"), status=422, shows=FIELD_ERROR),
+            Visit("add a user, first password shown once", "admin", "/beheer/gebruikers/nieuw",
+                  act=then(lambda page: page.check("input[name=roles][value=auditor]") or 0,
+                           submit_in("main form", {"name": "Nieuwe Collega",
+                                                   "email": "nieuw@utrecht.example.nl"})),
+                  shows="main #initial-password")]
+
+
+def _admin_edit_user_errors(world):
+    return [Visit("user page, name removed", "admin", user_page(world, "lead"),
+                  act=submit_in("main form.vs-form", {"name": ""}), status=422,
+                  shows=FIELD_ERROR)]
+
+
+def _admin_actions(action: str, key: str, label: str):
+    def plan(world):
+        return [Visit(f"user page, {label}", "admin", user_page(world, key),
+                      act=submit_in(f"form[action$='/{action}']"),
+                      shows="main .utrecht-alert--ok")]
+    return plan
+
+
+def _admin_revoke_token(world):
+    return [Visit("all API tokens, token revoked", "admin", "/beheer/tokens",
+                  act=submit_in("tr:has-text('Koppeling zaaksysteem') form[action$='/intrekken']"),
+                  shows="main .utrecht-alert--ok")]
+
+
 FORM_PLAN = {
     "auth.login": _login_errors,
+    "auth.second_step": _second_step_errors,
+    "auth.enrol": _enrol_at_login_errors,
+    "security.enrol": _security_enrol_errors,
+    "security.password": _password_errors,
+    "admin.new_user": _admin_new_user_forms,
+    "admin.edit_user": _admin_edit_user_errors,
+    "admin.deactivate_user": _admin_actions("deactiveren", "other_lead", "deactivated"),
+    "admin.activate_user": _admin_actions("activeren", "former", "reactivated"),
+    "admin.reset_mfa": _admin_actions("tweestapsverificatie-herstellen", "mfa",
+                                      "two-factor login reset"),
+    "admin.revoke_token": _admin_revoke_token,
     "auth.logout": _logout,
     "networks.new_network": _new_network_errors,
     "networks.edit_network": _edit_network_errors,

@@ -1,12 +1,23 @@
 """A lead and a reviewer walk a network from orientation to maintenance in a real browser;
-then an auditor reads its history. CSRF protection is on, as in production."""
+then an auditor reads its history. CSRF protection and two-factor login are on, as in
+production: the lead and the auditor set up two-factor login at their first login, the
+reviewer has it already and types the code of their app."""
 from __future__ import annotations
 
 import re
 
+import pytest
+
+from lifecycle.extensions import db
+from lifecycle.models import User
 from lifecycle.services.workflows import latest_workflow
 from tests.builders import satisfy_auto_items
 from tests.browser.pages import log_in
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "MFA_REQUIRED": True}
 
 GATES = {
     "start_core": ("orientation", "mandate", "church_state"),
@@ -42,7 +53,7 @@ def fire(page, base_url: str, network_id: int, trigger: str) -> None:
 def test_a_network_is_walked_to_maintenance_and_its_history_read_by_the_auditor(
         live_server, new_page, make_user, artifacts_dir):
     lead = make_user("lead", name="Fatima de Vries")
-    reviewer = make_user("reviewer", name="Johan Bakker")
+    reviewer = make_user("reviewer", name="Johan Bakker", mfa=True)
     auditor = make_user("auditor", name="Ilse Jansen")
     definition = latest_workflow("network-lifecycle")
 
@@ -50,6 +61,9 @@ def test_a_network_is_walked_to_maintenance_and_its_history_read_by_the_auditor(
     reviewer_page = new_page()
     log_in(lead_page, live_server, lead.email)
     log_in(reviewer_page, live_server, reviewer.email)
+    db.session.rollback()  # end the test's own read snapshot: see what the browsers did
+    for user in (lead, reviewer):
+        assert db.session.get(User, user.id).has_second_factor
 
     lead_page.goto(f"{live_server}/netwerken/nieuw")
     lead_page.fill("input[name=name]", "Sleutelfiguren Noordwest")

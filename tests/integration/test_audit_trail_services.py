@@ -11,9 +11,10 @@ from lifecycle.domain.errors import DomainError
 from lifecycle.extensions import db
 from lifecycle.models import AuditChain
 from lifecycle.services.accounts import (
-    authenticate, create_token, create_user, list_tokens, revoke_token, set_user_roles,
+    authenticate, create_token, create_user, list_tokens, revoke_token,
 )
 from lifecycle.services.audit import verify_audit
+from lifecycle.services.users import set_user_roles
 from lifecycle.services.checklists import (
     approve_item, reject_item, revoke_signoff, submit_evidence,
 )

@@ -91,6 +91,25 @@ ACCESS: dict[str, Access] = {
     "items.reject": Access(SIGNING_REVIEWER, form=lambda world: {"comment": "Te vaag."}),
     "items.revoke": Access(SIGNING_REVIEWER, item_id=APPROVED_ITEM,
                            form=lambda world: {"reason": "Het besluit is ingetrokken."}),
+    "security.overview": Access(ANYONE),
+    "security.enrol": Access(ANYONE, form=lambda world: world.enrolment_form()),
+    "security.password": Access(ANYONE, form=lambda world: {
+        "current_password": TEST_PASSWORD, "new_password": "een heel nieuw wachtwoord",
+        "repeat_password": "een heel nieuw wachtwoord"}),
+    "admin.users": Access(("admin",)),
+    "admin.new_user": Access(("admin",), form=lambda world: {
+        "name": "Nieuwe Collega", "email": "nieuwe.collega@utrecht.example.nl",
+        "roles": ["lead"]}),
+    "admin.edit_user": Access(("admin",), form=lambda world: {
+        "name": "Andere Naam", "email": world.users["other_lead"].email,
+        "roles": ["lead", "reviewer"]}),
+    "admin.deactivate_user": Access(("admin",)),
+    "admin.activate_user": Access(("admin",)),
+    "admin.reset_mfa": Access(("admin",)),
+    "admin.tokens": Access(("admin",)),
+    "admin.revoke_token": Access(("admin",)),
+    "health.healthz": Access(PUBLIC),
+    "health.readyz": Access(PUBLIC),
 }
 
 # Users of municipality A: the key, their roles, and whether they lead network N.
@@ -157,12 +176,14 @@ class World:
             self.token = create_token(lead, label="A's script")
         self.token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == lead.id))
         self._clients: dict[str, Any] = {}
+        self.acting: str | None = None
 
     def network_version(self) -> int:
         return db.session.scalar(select(Network.version).where(Network.id == self.network_id))
 
     def client(self, user_key: str | None):
         """A logged-in test client per user (None: anonymous); logging in once is enough."""
+        self.acting = user_key
         if user_key not in self._clients:
             client = self.app.test_client()
             if user_key is not None:
@@ -172,9 +193,20 @@ class World:
             self._clients[user_key] = client
         return self._clients[user_key]
 
+    def enrolment_form(self) -> dict[str, str]:
+        """The two-factor set-up form as the acting user would fill it in from their app."""
+        import pyotp
+
+        if self.acting is None:
+            return {}
+        with self._clients[self.acting].session_transaction() as session:
+            secret = session.get("_enrol_secret")
+        return {"current_password": TEST_PASSWORD,
+                "code": pyotp.TOTP(secret).now() if secret else "000000"}
+
     def url(self, rule, access: Access) -> str:
         fillers = {"network_id": self.network_id, "item_id": access.item_id,
-                   "token_id": self.token_id}
+                   "token_id": self.token_id, "user_id": self.users["other_lead"].id}
         unknown = set(rule.arguments) - set(fillers)
         assert not unknown, (f"{rule.rule}: this test does not know how to fill {unknown}; "
                              "teach World.url about it")
@@ -272,7 +304,7 @@ def test_a_user_of_another_municipality_gets_404_for_every_route_of_the_network(
         for method in rule_methods(rule):
             response = client.open(url, method=method, data=access.form(world))
             html = response.get_data(as_text=True)
-            if {"network_id", "token_id"} & set(rule.arguments):
+            if {"network_id", "token_id", "user_id"} & set(rule.arguments):
                 assert response.status_code == 404, (b_user, method, url, response.status_code)
             else:
                 assert response.status_code in (200, 303, 403), (b_user, method, url,
