@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from lifecycle.domain.catalogue import Catalogue, load_catalogue
+from lifecycle.domain.composition import MemberFacts, figures_of
 from lifecycle.domain.engine import LifecycleEngine
 from lifecycle.domain.gates import NetworkFacts
 from lifecycle.domain.permissions import ADMIN, AUDITOR, LEAD, REVIEWER, Actor
@@ -88,10 +90,38 @@ def network(cast) -> NetworkRef:
     return NetworkRef(id=10, municipality_id=HOME, lead_id=cast.lead.user_id)
 
 
+# Six active members who meet the starting profile "Signaleren in de wijk" (as tests/builders.py
+# builds them through the services): sectors, organisation types, member types, age bands,
+# genders, a third formal, three communities with two or more voices each.
+GOOD_MEMBERS = (
+    MemberFacts(1, "education", "school", "education", ("Noord", "Oost"), True, "16_24",
+                "woman", "verbinder"),
+    MemberFacts(2, "youth_work", "youth_work", "youth_work", ("Oost", "West"), False, "25_39",
+                "man", "doener"),
+    MemberFacts(3, "womens_neighbourhood", "neighbourhood_initiative", "womens_neighbourhood",
+                ("Noord", "West"), False, "40_54", "woman", "kritische_denker"),
+    MemberFacts(4, "professionals", "faith_belief_organisation", "faith_belief", ("Noord",),
+                True, "25_39", "man", "verbinder"),
+    MemberFacts(5, "sport", "sports_club", "sport", ("Oost", "West"), False, "16_24", "man",
+                "doener"),
+    MemberFacts(6, "parents_educators", "parents_initiative", "parents_educators", ("West",),
+                False, "40_54", "woman", "vertegenwoordiger"),
+)
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue(WORKFLOWS_DIR)
+
+
 @pytest.fixture
-def good_facts() -> NetworkFacts:
+def good_facts(catalogue) -> NetworkFacts:
+    """A network whose every automatic item holds: justified form, roles, registers, members."""
     return NetworkFacts(
         form="structural",
         form_justification="Een vast netwerk past bij de langdurige opgave in de wijk.",
         roles=("signaling", "mediation"),
+        organisations_mapped=6, boards_approached=4, intakes_held=6,
+        composition=figures_of(GOOD_MEMBERS),
+        profile=catalogue.profile("neighbourhood_signaling").targets,
     )

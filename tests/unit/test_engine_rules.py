@@ -1,6 +1,7 @@
 """The lifecycle engine on the default workflow: options, gates, reasons, pause/resume, closing."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -9,7 +10,7 @@ from lifecycle.domain.engine import _Subject
 from lifecycle.domain.errors import (
     GateBlocked, InvalidTransition, MissingItem, ReadOnly, ReasonRequired,
 )
-from lifecycle.domain.gates import ItemStatus, NetworkFacts
+from lifecycle.domain.gates import ItemStatus
 
 NOW = datetime(2024, 5, 1, 9, 30)
 ACTOR_ID = 42
@@ -28,7 +29,7 @@ NON_FINAL_STAGES = ["orientation", "small_core", "expansion", "maintenance", "pa
 
 def manual_items(definition, *checklist_ids):
     return [item for c in checklist_ids for item in definition.checklist(c).items
-            if not item.is_auto]
+            if item.needs_signoff]
 
 
 def approved(definition, *checklist_ids) -> dict[str, str]:
@@ -53,7 +54,7 @@ def test_a_blocked_option_lists_exactly_the_missing_items_in_definition_order(
     statuses = approved(definition, "orientation", "mandate", "church_state")
     statuses["mandate.decision_recorded"] = ItemStatus.SUBMITTED
     statuses["church_state.members_briefed"] = ItemStatus.REJECTED
-    del statuses["orientation.intakes_held"]
+    del statuses["orientation.problem_goal"]
 
     options = {o.id: o for o in engine.options("orientation", None, statuses, good_facts)}
 
@@ -61,7 +62,7 @@ def test_a_blocked_option_lists_exactly_the_missing_items_in_definition_order(
     assert not start_core.available
     assert start_core.dest == "small_core"
     assert start_core.missing == (
-        MissingItem("orientation", "orientation.intakes_held", "not_submitted"),
+        MissingItem("orientation", "orientation.problem_goal", "not_submitted"),
         MissingItem("mandate", "mandate.decision_recorded", "awaiting_signoff"),
         MissingItem("church_state", "church_state.members_briefed", "rejected"),
     )
@@ -117,9 +118,9 @@ def test_a_signed_off_gate_lets_the_trigger_fire(engine, definition, good_facts)
     assert firing.actor_id == ACTOR_ID and firing.at == NOW
 
 
-def test_auto_items_count_from_the_networks_own_facts(engine, definition):
+def test_auto_items_count_from_the_networks_own_facts(engine, definition, good_facts):
     statuses = approved(definition, "orientation", "mandate", "church_state")
-    unjustified = NetworkFacts(form="structural", form_justification="Omdat.", roles=())
+    unjustified = replace(good_facts, form_justification="Omdat.", roles=())
 
     with pytest.raises(GateBlocked) as caught:
         fire(engine, unjustified, "orientation", "start_core", statuses)
@@ -130,11 +131,11 @@ def test_auto_items_count_from_the_networks_own_facts(engine, definition):
     ]
 
 
-def test_auto_items_cannot_be_satisfied_by_a_status_alone(engine, definition):
+def test_auto_items_cannot_be_satisfied_by_a_status_alone(engine, definition, good_facts):
     statuses = approved(definition, "orientation", "mandate", "church_state")
     statuses["orientation.roles_chosen"] = ItemStatus.APPROVED
-    no_roles = NetworkFacts(form="ad_hoc", form_justification="Ad hoc past bij dit incident.",
-                            roles=())
+    no_roles = replace(good_facts, form="ad_hoc",
+                       form_justification="Ad hoc past bij dit incident.", roles=())
 
     with pytest.raises(GateBlocked) as caught:
         fire(engine, no_roles, "orientation", "start_core", statuses)

@@ -67,12 +67,12 @@ def load_error(path: Path) -> WorkflowDefinitionError:
     return caught.value
 
 
-def test_the_default_workflow_loads_with_its_states_triggers_and_27_unique_items(definition):
+def test_the_default_workflow_loads_with_its_states_triggers_and_29_unique_items(definition):
     raw = yaml.safe_load(DEFAULT_WORKFLOW.read_text(encoding="utf-8"))
     raw_item_ids = [item["id"] for checklist in raw["checklists"] for item in checklist["items"]]
 
-    assert len(raw_item_ids) == 27
-    assert len(set(raw_item_ids)) == 27
+    assert len(raw_item_ids) == 29
+    assert len(set(raw_item_ids)) == 29
     assert sorted(definition.items) == sorted(raw_item_ids)
     assert [s.id for s in definition.states] == [
         "orientation", "small_core", "expansion", "maintenance", "paused", "closed"]

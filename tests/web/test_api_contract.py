@@ -104,9 +104,11 @@ def test_every_problem_type_of_the_problems_listing_appears_in_the_contract(api)
                 for code in response["content"].get("application/problem+json", {})
                 .get("examples", {})}
     # Every type a route can answer with is documented on a route; the rest describe errors
-    # outside any route (a wrong method, a bug) or the base class of the domain errors.
+    # outside any route (a wrong method, a bug), the base class of the domain errors, or
+    # refusals only the administration pages meet.
     assert set(PROBLEM_TYPES) - answered == {"method-not-allowed", "internal-error",
-                                             "http-error", "domain-error"}
+                                             "http-error", "domain-error",
+                                             "last-administrator", "own-admin-role"}
 
 
 def test_the_contract_documents_limits_and_the_page_envelope(app):
