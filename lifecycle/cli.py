@@ -9,6 +9,8 @@ documentation); everything a command prints goes through Flask-Babel.
 from __future__ import annotations
 
 import functools
+import json
+import os
 import sys
 from datetime import datetime
 from typing import Any, Callable, Iterable, NoReturn, Sequence
@@ -392,6 +394,55 @@ def demo_command(if_empty: bool, url: str) -> None:
     click.echo(_("Log in at %(url)s", url=url))
 
 
+privacy_cli = AppGroup("privacy", help="Personal data: purge what has expired, export a person.")
+
+
+@privacy_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only say what would be erased.")
+@reports_errors
+def purge_command(dry_run: bool) -> None:
+    """Erase the personal data whose retention period has ended (safe to run from cron)."""
+    from .services.privacy import expired_members, purge_expired
+
+    if dry_run:
+        checked, expired = expired_members()
+        click.echo(ngettext("%(num)d person would be erased (of %(checked)d checked).",
+                            "%(num)d people would be erased (of %(checked)d checked).",
+                            len(expired), checked=checked))
+        return
+    with write_transaction():
+        report = purge_expired(origin=CLI_ORIGIN)
+    click.echo(ngettext("%(num)d person erased (of %(checked)d checked).",
+                        "%(num)d people erased (of %(checked)d checked).", report.erased,
+                        checked=report.checked))
+    for member_id in report.member_ids:
+        click.echo("  " + _("person %(id)d", id=member_id))
+
+
+@privacy_cli.command("export")
+@click.argument("person_id", type=int)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the JSON to this file (mode 0600) instead of standard output.")
+@reports_errors
+def export_command(person_id: int, output: str | None) -> None:
+    """Write everything kept about one person, and its processing log, as JSON."""
+    from .services.privacy import export_member
+
+    try:
+        with write_transaction():
+            export = export_member(person_id)
+    except NotFound:
+        fail(_("There is no person with id %(id)d.", id=person_id))
+    text = json.dumps(export, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(_("Written to %(path)s.", path=output), err=True)
+
+
 def register_cli(app: Flask) -> None:
     """Add the administration commands to `flask --app wsgi ...`."""
     app.cli.add_command(users_cli)
@@ -400,3 +451,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(privacy_cli)

@@ -135,33 +135,42 @@ class PurgeReport:
     member_ids: tuple[int, ...]
 
 
-def purge_expired(*, now: datetime | None = None, origin: str | None = "cli") -> PurgeReport:
-    """Erase every person whose retention period has ended. Safe to run again: idempotent."""
+def expired_members(*, now: datetime | None = None,
+                    for_update: bool = False) -> tuple[int, list[tuple[Member, datetime]]]:
+    """The people whose retention period has ended (with when it ended), of how many checked."""
     moment = now_or(now)
-    candidates = db.session.execute(
-        select(Member, Network).join(Network, Network.id == Member.network_id)
-        .where(Member.erased_at.is_(None),
-               or_(Member.ended_at.is_not(None), Network.closed_at.is_not(None)))
-        .order_by(Member.id).with_for_update(of=Member)
-    ).all()
-    erased = []
+    query = (select(Member, Network).join(Network, Network.id == Member.network_id)
+             .where(Member.erased_at.is_(None),
+                    or_(Member.ended_at.is_not(None), Network.closed_at.is_not(None)))
+             .order_by(Member.id))
+    candidates = db.session.execute(query.with_for_update(of=Member) if for_update
+                                    else query).all()
+    expired = []
     for member, network in candidates:
         ends = retention_end_of(member, network)
         if ends is not None and ends <= moment:
-            erasure = _erase(member, cause="retention", moment=moment)
-            log_processing(municipality_id=member.municipality_id, activity="composition",
-                           operation="erase", name="member.purge", member_ids=[member.id],
-                           started_at=moment)
-            append_audit(AuditDraft(
-                municipality_id=member.municipality_id, actor_id=None, object_type="member",
-                object_id=str(member.id), network_id=member.network_id,
-                action="member.erased", origin=origin,
-                after={"cause": "retention", "erasure_id": erasure.id,
-                       "retention_ended": format_timestamp(ends)}),
-                moment)
-            erased.append(member.id)
+            expired.append((member, ends))
+    return len(candidates), expired
+
+
+def purge_expired(*, now: datetime | None = None, origin: str | None = "cli") -> PurgeReport:
+    """Erase every person whose retention period has ended. Safe to run again: idempotent."""
+    moment = now_or(now)
+    checked, expired = expired_members(now=moment, for_update=True)
+    erased = []
+    for member, ends in expired:
+        erasure = _erase(member, cause="retention", moment=moment)
+        log_processing(municipality_id=member.municipality_id, activity="composition",
+                       operation="erase", name="member.purge", member_ids=[member.id],
+                       started_at=moment)
+        append_audit(AuditDraft(
+            municipality_id=member.municipality_id, actor_id=None, object_type="member",
+            object_id=str(member.id), network_id=member.network_id, action="member.erased",
+            origin=origin, after={"cause": "retention", "erasure_id": erasure.id,
+                                  "retention_ended": format_timestamp(ends)}), moment)
+        erased.append(member.id)
     db.session.flush()
-    return PurgeReport(len(erased), len(candidates), tuple(erased))
+    return PurgeReport(len(erased), checked, tuple(erased))
 
 
 def export_member(member_id: int, *, now: datetime | None = None) -> dict[str, Any]:
