@@ -16,7 +16,7 @@ from .config import PROJECT_ROOT, load_config
 from .database import configure_engine
 from .domain.catalogue import load_catalogue
 from .domain.workflow import load_workflows
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PROJECT_ROOT / "translations"))
     login_manager.init_app(app)
+    mail.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
     # Throttling counters and sessions: shared in Redis when there is one, else local.

@@ -1,4 +1,5 @@
-"""Command-line administration: users, tokens, demo data, audit verification, backup, restore.
+"""Command-line administration: users, tokens, demo data, audit verification, backup, restore,
+privacy, and the lifecycle tick.
 
 Each command parses its input, makes one service call (inside `write_transaction()` when it
 writes) and prints the outcome. Misuse and refused requests print one clear line on stderr and
@@ -443,6 +444,29 @@ def export_command(person_id: int, output: str | None) -> None:
     click.echo(_("Written to %(path)s.", path=output), err=True)
 
 
+lifecycle_cli = AppGroup("lifecycle", help="Keep networks alive: timers and notifications.")
+
+
+@lifecycle_cli.command("tick")
+@reports_errors
+def tick_command() -> None:
+    """Evaluate every due date once; record what became overdue and send its notifications.
+
+    Safe to run from cron at any frequency: each notification has a unique key and is claimed
+    before it is sent, so repeated or simultaneous ticks never send one twice. Exit code 1 when
+    some notification could not be sent (the next tick tries it again).
+    """
+    from .services.notifications import run_tick
+
+    report = run_tick()
+    click.echo(_("%(overdue)d overdue, %(new)d new; %(sent)d notifications sent, %(failed)d "
+                 "failed, %(skipped)d taken by another tick.", overdue=report.overdue,
+                 new=report.new, sent=report.sent, failed=report.failed,
+                 skipped=report.skipped))
+    if report.failed:
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
     """Add the administration commands to `flask --app wsgi ...`."""
     app.cli.add_command(users_cli)
@@ -452,3 +476,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(lifecycle_cli)

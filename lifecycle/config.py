@@ -136,4 +136,29 @@ def load_config(instance_path: str) -> dict:
         "THROTTLE_PER_ADDRESS": os.environ.get("THROTTLE_PER_ADDRESS", "50 per 15 minutes"),
         "RATELIMIT_KEY_PREFIX": "voelspriet:throttle",
         "RATELIMIT_STRATEGY": "fixed-window",
+        **mail_config(),
+    }
+
+
+def mail_config() -> dict:
+    """SMTP for notifications, read by Flask-Mail. Without SMTP_HOST no mail is sent: each
+    notification is written to the log instead, and the app shows it in every case."""
+    port = os.environ.get("SMTP_PORT", "").strip()
+    if port and not port.isdigit():
+        raise ValueError(f"SMTP_PORT: give a port number, not {port!r}")
+    use_ssl = env_flag("SMTP_SSL", False)
+    return {
+        "MAIL_SERVER": os.environ.get("SMTP_HOST") or None,
+        "MAIL_PORT": int(port) if port else (465 if use_ssl else 587),
+        "MAIL_USERNAME": os.environ.get("SMTP_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "MAIL_USE_TLS": env_flag("SMTP_STARTTLS", not use_ssl),
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_FROM") or "voelspriet@localhost",
+        # Flask-Mail would suppress sending whenever TESTING is on; whether mail goes out is
+        # decided by SMTP_HOST alone, so the tests can send to their real local SMTP server.
+        "MAIL_SUPPRESS_SEND": False,
+        "SMTP_TIMEOUT": env_number("SMTP_TIMEOUT", 30),
+        # The address people use to reach the app, for the links in notification mails.
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
     }

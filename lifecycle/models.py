@@ -145,6 +145,15 @@ class Network(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # When the network was closed: the retention of its people's data starts here.
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Structured data entered with the evidence of maintenance items (see domain.maintenance):
+    # the mandate decision, the meeting cadence and the next periodic review.
+    mandate_body: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    mandate_decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    mandate_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    mandate_valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    meeting_cadence_weeks: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    meeting_cadence_set_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    review_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Optimistic lock: every UPDATE checks and bumps it, so a lost update raises instead.
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
@@ -194,6 +203,8 @@ class Evidence(db.Model):
     links: Mapped[list] = mapped_column(JSON, default=list)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # For an item that records structured data (a mandate decision, a cadence, a review date).
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     submitted_by: Mapped[User] = relationship(lazy="joined")
 
@@ -447,3 +458,198 @@ class Erasure(db.Model):
     erased_at: Mapped[datetime] = mapped_column(DateTime)
     cause: Mapped[str] = mapped_column(String(20))  # retention | request
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why, for a request
+
+
+class Meeting(db.Model):
+    """A meeting of a network: when, in what form, who came, what themes, what was agreed.
+
+    The notes record what was discussed and agreed, not who said what (the article's safe
+    setting).
+    """
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    form: Mapped[str] = mapped_column(String(20))
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    attendees: Mapped[list["Member"]] = relationship(secondary="meeting_attendance",
+                                                    lazy="selectin", order_by="Member.id")
+    agreements: Mapped[list["Agreement"]] = relationship(
+        back_populates="meeting", lazy="selectin", order_by="Agreement.id",
+        cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_meeting_network_held_on", "network_id", "held_on"),)
+
+
+class MeetingAttendance(db.Model):
+    __tablename__ = "meeting_attendance"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+
+
+class Agreement(db.Model):
+    """Something agreed at a meeting, with its owner (a member or the lead) and due date."""
+
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    text: Mapped[str] = mapped_column(String(500))
+    owner_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), nullable=True, index=True)
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"),
+                                                      nullable=True, index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agreements")
+    owner_member: Mapped["Member | None"] = relationship(lazy="joined")
+    owner_user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Signal(db.Model):
+    """A signal a network picked up: a theme, a place and what was seen; never a named person.
+
+    The deadline is fixed when the signal comes in, from the deadline rules of that moment.
+    """
+
+    __tablename__ = "signal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    reported_on: Mapped[date] = mapped_column(Date, index=True)
+    theme: Mapped[str] = mapped_column(String(40), index=True)
+    deeper_theme: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    district: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    description: Mapped[str] = mapped_column(String(1000))
+    source_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), nullable=True, index=True)
+    urgency: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    status_since: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deadline_on: Mapped[date] = mapped_column(Date)
+    deadline_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    overdue_on: Mapped[date] = mapped_column(Date)  # three times the deadline
+    overdue_at: Mapped[datetime] = mapped_column(DateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    partner_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    partner_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    source_member: Mapped["Member | None"] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_signal_municipality_reported", "municipality_id", "reported_on"),)
+
+
+class SignalStep(db.Model):
+    """One step in handling a signal: who, when, and for a forward the partner."""
+
+    __tablename__ = "signal_step"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signal_id: Mapped[int] = mapped_column(ForeignKey("signal.id", ondelete="CASCADE"),
+                                           index=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    step: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    happened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    partner_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    partner_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+class PolicyInput(db.Model):
+    """A signal or an agreement handed to policy: to whom, by when, and the answer it got."""
+
+    __tablename__ = "policy_input"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    signal_id: Mapped[int | None] = mapped_column(ForeignKey("signal.id", ondelete="SET NULL"),
+                                                  nullable=True, index=True)
+    agreement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreement.id", ondelete="SET NULL"), nullable=True, index=True)
+    summary: Mapped[str] = mapped_column(String(1000))
+    recipient: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    created_on: Mapped[date] = mapped_column(Date)
+    answered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"),
+                                                       nullable=True, index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Briefing(db.Model):
+    """Information the municipality shared with the network's members (an update, a briefing)."""
+
+    __tablename__ = "briefing"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network_id: Mapped[int] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                            index=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    shared_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # update | briefing
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(2000))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    created_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Notification(db.Model):
+    """A message that something fell due, sent once: its key is unique across every tick."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("network.id", ondelete="CASCADE"),
+                                                   nullable=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    delivery: Mapped[str | None] = mapped_column(String(10), nullable=True)  # smtp | log
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -37,6 +37,30 @@ MEMBERS = (  # organisation index, sector, age band, gender, formal, member type
 ORIENTATION_RULES = {"organisations_mapped", "boards_approached", "intakes_held"}
 
 
+def example_details(kind: str | None, today: date | None = None) -> dict | None:
+    """Structured details a lead would record with an item's evidence (None for most items)."""
+    from datetime import timedelta
+
+    today = today or date.today()
+    return {
+        None: None,
+        "mandate_decision": {"body": "college van burgemeester en wethouders",
+                             "decided_on": today - timedelta(days=30),
+                             "reference": "B&W-2026-0117",
+                             "valid_until": today + timedelta(days=3 * 365)},
+        "meeting_cadence": {"every_weeks": 6},
+        "annual_review": {"review_on": today + timedelta(days=300)},
+    }[kind]
+
+
+def example_details_json(kind: str | None) -> dict | None:
+    """The same, as the JSON API takes it (dates as YYYY-MM-DD)."""
+    details = example_details(kind)
+    return None if details is None else {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in details.items()}
+
+
 def _write(service, *args, **kwargs):
     from lifecycle.services.uow import write_transaction
 
@@ -100,10 +124,33 @@ def satisfy_auto_items(network_id: int, lead, checklist_ids) -> None:
     definition = workflow_of(db.session.get(Network, network_id))
     rules = {item.rule for checklist_id in checklist_ids
              for item in definition.checklist(checklist_id).items if item.is_auto}
-    if rules & ORIENTATION_RULES or any(rule.startswith("diversity_") for rule in rules):
+    if rules & ORIENTATION_RULES or "core_meetings_held" in rules or \
+            any(rule.startswith("diversity_") for rule in rules):
         member_ids = _build_register(network_id, lead)
         if any(rule.startswith("diversity_") for rule in rules):
             _activate_members(network_id, lead, member_ids)
+        if "core_meetings_held" in rules:
+            _hold_core_meetings(network_id, lead, member_ids)
+
+
+CORE_MEETINGS = 3  # the default workflow's min_core_meetings
+
+
+def _hold_core_meetings(network_id: int, lead, member_ids: list[int]) -> None:
+    """Three core meetings, a month apart, with the first three people (idempotent)."""
+    from datetime import timedelta
+
+    from lifecycle.extensions import db
+    from lifecycle.models import Meeting
+    from lifecycle.services.meetings import create_meeting
+
+    held = db.session.scalar(select(func.count()).select_from(Meeting).where(
+        Meeting.network_id == network_id, Meeting.form == "core"))
+    for number in range(held, CORE_MEETINGS):
+        _write(create_meeting, lead, network_id, {
+            "held_on": date.today() - timedelta(days=30 * (CORE_MEETINGS - number)),
+            "form": "core", "attendee_ids": member_ids[:3], "topics": ["liveability"],
+            "notes": "Kennismaking en afspraken over de werkwijze van de kern."})
 
 
 def compose_through_api(as_lead, network_id: int, *, activate: bool) -> None:

@@ -21,7 +21,9 @@ DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # The Redis the session and throttling tests use; each test keeps to keys of its own prefix.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_PASSWORD = "correct horse battery staple"
-TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "member_step", "member",
+TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "notification",
+          "briefing", "policy_input", "signal_step", "signal", "agreement", "meeting_attendance",
+          "meeting", "member_step", "member",
           "organisation", "network_profile", "stage_change", "item_state", "signoff", "evidence",
           "network", "api_token", "recovery_code", "web_session", "user_role", "user_account",
           "municipality")
@@ -247,7 +249,7 @@ def sign_off(app):
     from lifecycle.services.checklists import approve_item, submit_evidence
     from lifecycle.services.uow import write_transaction
     from lifecycle.services.workflows import workflow_of
-    from tests.builders import satisfy_auto_items
+    from tests.builders import example_details, satisfy_auto_items
 
     def helper(network, lead, reviewer, *checklist_ids: str):
         definition = workflow_of(network)
@@ -257,8 +259,38 @@ def sign_off(app):
                 if not item.needs_signoff:
                     continue
                 with write_transaction():
-                    submit_evidence(lead, network.id, item.id, f"Toelichting bij {item.id}.")
+                    submit_evidence(lead, network.id, item.id, f"Toelichting bij {item.id}.",
+                                    details=example_details(item.records))
                 with write_transaction():
                     approve_item(reviewer, network.id, item.id, "Akkoord.")
 
     return helper
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server (aiosmtpd) on a free local port; `.messages` holds what it received."""
+    import email
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Collect:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(email.message_from_bytes(envelope.content))
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.port = port
+    try:
+        yield handler
+    finally:
+        controller.stop()

@@ -10,18 +10,23 @@ from __future__ import annotations
 from flask import Flask
 
 from ..extensions import csrf
+from .attention import attention
 from .blueprint import api_v1
 from .checklists import EvidenceInputSchema, checklists
 from .contract import VoelsprietApi, api_settings, openapi_cli
+from .feedback import feedback
 from .history import history
 from .lifecycle import lifecycle
+from .meetings import meetings
 from .meta import meta
 from .networks import networks
 from .problems import install_routing_hook
 from .registers import registers
 from .schemas import ProblemSchema
+from .signals import signals
 
-FEATURES = (networks, checklists, lifecycle, registers, history, meta)
+FEATURES = (networks, checklists, lifecycle, registers, meetings, signals, feedback, attention,
+            history, meta)
 
 for _feature in FEATURES:
     api_v1.register_blueprint(_feature)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, current_app, g, request, url_for
+from flask import Response, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..domain.errors import NotFound, TooManyAttempts
@@ -114,3 +114,16 @@ def next_link(next_after: int | None, params: dict[str, Any]) -> str | None:
 def origin() -> str | None:
     """The address a request came from, as the audit trail records it."""
     return request.remote_addr
+
+
+def etag(obj) -> str:
+    """The ETag of a versioned row: its version number, quoted."""
+    return f'"{obj.version}"'
+
+
+def dumped(schema, value, status: int = 200, headers: dict[str, str] | None = None):
+    """Serialise inside the caller's transaction (a read of personal data commits after it)."""
+    response = jsonify(schema.dump(value))
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response

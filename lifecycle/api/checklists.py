@@ -13,12 +13,13 @@ from ..domain.checklists import MAX_LINKS
 from ..domain.checklists import MAX_TEXT as MAX_EVIDENCE
 from ..domain.errors import NotFound
 from ..domain.gates import ItemStatus
+from ..domain.maintenance import MAX_CADENCE_WEEKS
 from ..services import checklists as checklist_service
 from ..services.uow import write_transaction
 from .blueprint import api_user, feature_blueprint, origin
 from .contract import problems
-from .schemas import (UNICODE_SPACES, ApiSchema, PersonRefSchema, TextSchema, text, timestamp,
-                      use_error_codes)
+from .schemas import (DAY_BOUNDS, UNICODE_SPACES, ApiSchema, PersonRefSchema, TextSchema, day,
+                      integer, text, timestamp, use_error_codes)
 from .texts import N_
 
 checklists = feature_blueprint("checklists", tag="Checklists", description=N_(
@@ -39,12 +40,29 @@ def links_field(**kwargs: Any) -> fields.List:
                                     "http://.")}, **kwargs)
 
 
+class DetailsSchema(ApiSchema):
+    """What an item that records structured data takes with its evidence (`records` says which):
+    a mandate decision (body, decided_on, reference, valid_until), a meeting cadence
+    (every_weeks) or an annual review (review_on)."""
+
+    body = text(max_length=200, example="college van burgemeester en wethouders")
+    decided_on = day(**DAY_BOUNDS, description=N_(
+        "When the decision was taken (not in the future)."))
+    reference = text(max_length=100, example="B&W-2026-0117")
+    valid_until = day(**DAY_BOUNDS, description=N_("Until when the mandate is valid."))
+    every_weeks = integer(minimum=1, maximum=MAX_CADENCE_WEEKS, example=6,
+                          description=N_("How often the network meets, in weeks."))
+    review_on = day(**DAY_BOUNDS, description=N_("When the annual review takes place."))
+
+
 class EvidenceInputSchema(ApiSchema):
-    """Evidence as an object: the justification, and links to documents."""
+    """Evidence as an object: the justification, links to documents, and structured details."""
 
     justification = text(max_length=MAX_EVIDENCE, required=True, description=N_(
         "What shows the item is done."), example="Het college besloot op 12 maart.")
     links = links_field()
+    details = fields.Nested(DetailsSchema, metadata={"description": N_(
+        "Required for an item that records structured data, refused for any other.")})
 
 
 def _justification_field() -> fields.String:
@@ -104,6 +122,8 @@ class EvidenceSchema(ApiSchema):
     id = fields.Integer(required=True)
     justification = fields.String(required=True)
     links = fields.List(fields.String(), required=True)
+    details = fields.Dict(required=True, allow_none=True, metadata={"description": N_(
+        "The structured details, for an item that records them (dates as YYYY-MM-DD).")})
     submitted_by = fields.Nested(PersonRefSchema, required=True)
     submitted_at = timestamp(required=True)
 
@@ -131,6 +151,9 @@ class ItemSchema(ApiSchema):
     check = fields.String(required=True, attribute="item.check", metadata={
         "enum": ["signoff", "auto"], "description": N_(
             "signoff: a reviewer signs it off; auto: computed from the network's own data.")})
+    records = fields.String(required=True, allow_none=True, attribute="item.records", metadata={
+        "enum": ["mandate_decision", "meeting_cadence", "annual_review", None],
+        "description": N_("What structured details its evidence records, if any.")})
     needs_signoff = fields.Boolean(required=True, attribute="item.needs_signoff", metadata={
         "description": N_("Whether a reviewer signs it off (also some automatic items).")})
     auto = fields.Nested(lambda: AutoCheckSchema(), required=True, allow_none=True, metadata={
@@ -200,7 +223,8 @@ def submit_evidence(data, network_id: int, item_id: str):
     links = evidence["links"] if "links" in evidence else data.get("links")
     with write_transaction():
         checklist_service.submit_evidence(api_user(), network_id, item_id,
-                                          evidence["justification"], links, origin=origin())
+                                          evidence["justification"], links,
+                                          details=evidence.get("details"), origin=origin())
     return item_answer(network_id, item_id)
 
 

@@ -8,7 +8,6 @@ it writes must commit with it (a processing that cannot be logged fails).
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import url_for
@@ -22,10 +21,10 @@ from ..services import privacy as privacy_service
 from ..services import registers as registers_service
 from ..services.uow import write_transaction
 from ..services.workflows import catalogue
-from .blueprint import api_user, feature_blueprint, next_link, origin
+from .blueprint import api_user, dumped, etag, feature_blueprint, next_link, origin
 from .contract import ETAG_HEADER, LOCATION_HEADER, problems, requires_if_match
-from .schemas import (ApiSchema, PageQuerySchema, PersonRefSchema, TextSchema, day, identifier,
-                      integer_id, page_of, text, timestamp)
+from .schemas import (DAY_BOUNDS, ApiSchema, PageQuerySchema, PersonRefSchema, TextSchema, day,
+                      identifier, integer_id, page_of, text, timestamp)
 from .texts import N_
 
 registers = feature_blueprint("registers", tag="Composition", description=N_(
@@ -35,11 +34,7 @@ registers = feature_blueprint("registers", tag="Composition", description=N_(
 IDENTIFIER = r"^[a-z0-9][a-z0-9_]{0,39}$"
 ORGANISATION = "/networks/<int:network_id>/organisations"
 MEMBERS = "/networks/<int:network_id>/members"
-DAYS = {"earliest": date(1900, 1, 1), "latest": date(9998, 12, 31)}
 
-
-def etag(obj) -> str:
-    return f'"{obj.version}"'
 
 
 # --- Schemas ----------------------------------------------------------------------------------
@@ -63,7 +58,7 @@ class OrganisationFieldsSchema(ApiSchema):
                               metadata={"example": "high"})
     involvement = fields.String(validate=validate.OneOf(LEVELS, error="invalid_choice"),
                                 metadata={"example": "low"})
-    board_approached_on = day(allow_none=True, **DAYS, description=N_(
+    board_approached_on = day(allow_none=True, **DAY_BOUNDS, description=N_(
         "When the organisation's board was approached (not in the future)."))
     board_approached_by_id = integer_id(allow_none=True, description=N_(
         "Who approached the board: a user of your municipality (default: you)."))
@@ -143,8 +138,9 @@ class MemberCreateSchema(MemberFieldsSchema):
     name = text(max_length=MAX_NAME, required=True, example="Karim Bouzid")
 
 
-class MemberStepOptionSchema(ApiSchema):
-    """A step possible from the person's state, and whether it can be taken now."""
+class StepOptionSchema(ApiSchema):
+    """A step possible from the current state (of a person, of a signal), and whether it can be
+    taken now."""
 
     step = fields.String(required=True, attribute="step.id", metadata={"example": "activate"})
     title = fields.Nested(TextSchema, required=True, attribute="step.title")
@@ -178,7 +174,7 @@ class MemberSchema(ApiSchema):
     status_since = timestamp(required=True)
     ended_at = timestamp(required=True, allow_none=True)
     erased_at = timestamp(required=True, allow_none=True)
-    steps = fields.List(fields.Nested(MemberStepOptionSchema), required=True)
+    steps = fields.List(fields.Nested(StepOptionSchema), required=True)
     version = fields.Integer(required=True)
     created_at = timestamp(required=True)
     updated_at = timestamp(required=True)
@@ -228,7 +224,7 @@ class StepSchema(ApiSchema):
                                      "decline (the steps of the member pipeline)."))
     reason = text(max_length=1000, blank=True, allow_none=True,
                   description=N_("Why; leaving needs one."))
-    happened_on = day(allow_none=True, **DAYS, description=N_(
+    happened_on = day(allow_none=True, **DAY_BOUNDS, description=N_(
         "When it happened (default today; not in the future)."))
     intake_outcome = _choice_or_none(N_("With record_intake: suitable, not_now or "
                                         "not_suitable."), "suitable")
@@ -335,7 +331,7 @@ class TermSchema(ApiSchema):
 
 
 class VocabulariesSchema(ApiSchema):
-    """The terms a register may record, as data (workflows/data/vocabularies.yaml)."""
+    """The terms the registers, meetings and signals use, as data (workflows/data/)."""
 
     organisation_types = fields.List(fields.Nested(TermSchema), required=True)
     sectors = fields.List(fields.Nested(TermSchema), required=True)
@@ -348,6 +344,11 @@ class VocabulariesSchema(ApiSchema):
     board_outcomes = fields.List(fields.Nested(TermSchema), required=True)
     districts = fields.List(fields.String(), required=True, metadata={
         "description": N_("Your municipality's districts; empty when any text is allowed.")})
+    meeting_forms = fields.List(fields.Nested(TermSchema), required=True)
+    signal_themes = fields.List(fields.Nested(TermSchema), required=True)
+    urgencies = fields.List(fields.Nested(TermSchema), required=True)
+    partners = fields.List(fields.Nested(TermSchema), required=True, metadata={
+        "description": N_("The partners a signal can be forwarded to.")})
 
 
 # --- Views shaped for the schemas ---------------------------------------------------------
@@ -371,15 +372,6 @@ def profile_view(profile) -> dict[str, Any]:
     return {"id": profile.id, "title": profile.title, "description": profile.description,
             "targets_json": profile.targets.as_json()}
 
-
-def dumped(schema, value, status: int = 200, headers: dict[str, str] | None = None):
-    """Serialise inside the caller's transaction (a read of personal data commits after it)."""
-    from flask import jsonify
-
-    response = jsonify(schema.dump(value))
-    response.status_code = status
-    response.headers.update(headers or {})
-    return response
 
 
 ORGANISATION_WRITE = ("forbidden", "not-found", "read-only", "precondition-failed")
@@ -568,11 +560,13 @@ def list_profiles():
                  description=N_("The terms the registers use, and your municipality's districts."))
 @registers.response(200, VocabulariesSchema)
 def list_vocabularies():
-    vocabularies = catalogue().vocabularies
+    vocabularies, signal_rules = catalogue().vocabularies, catalogue().signal_rules
     return {**{name: getattr(vocabularies, name) for name in (
         "organisation_types", "sectors", "person_sectors", "age_bands", "genders",
         "member_types", "intake_outcomes", "house_rules", "board_outcomes")},
-        "districts": list(vocabularies.districts_of(api_user().municipality.slug))}
+        "districts": list(vocabularies.districts_of(api_user().municipality.slug)),
+        "meeting_forms": vocabularies.meeting_forms, "signal_themes": signal_rules.themes,
+        "urgencies": signal_rules.urgencies, "partners": signal_rules.partners}
 
 
 @registers.route("/networks/<int:network_id>/profile", methods=["GET"],

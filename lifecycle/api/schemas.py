@@ -225,6 +225,10 @@ class Day(fields.Date):
 YEARS_1900_TO_9998 = r"^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
 
 
+# The days a body may hold (see YEARS_1900_TO_9998): `day(**DAY_BOUNDS, ...)`.
+DAY_BOUNDS = {"earliest": date(1900, 1, 1), "latest": date(9998, 12, 31)}
+
+
 def day(*, earliest: date, latest: date, description: str = "", **kwargs: Any) -> Day:
     """A day within bounds (the bounds are documented as the pattern of the years)."""
     return Day(metadata={"description": description, "example": "2026-03-12",

@@ -8,6 +8,7 @@ Gates read these persisted statuses; nothing here looks at the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable, Mapping
 
 from .composition import DIVERSITY_RULES, AutoCheck, Figures, figures_of
@@ -41,6 +42,10 @@ class NetworkFacts:
     intakes_held: int = 0
     composition: Figures | None = None
     profile: ProfileTargets | None = None
+    core_meetings: int = 0
+    # The valid-until day of the signed-off mandate decision (None when none is signed off).
+    mandate_valid_until: date | None = None
+    today: date | None = None
 
 
 def _form_justified(facts: NetworkFacts, limits: Mapping[str, int]) -> AutoCheck:
@@ -68,6 +73,13 @@ def _diversity(rule_name: str):
     return rule
 
 
+def _mandate_valid(facts: NetworkFacts, limits: Mapping[str, int]) -> AutoCheck:
+    until = facts.mandate_valid_until
+    ok = until is not None and facts.today is not None and until >= facts.today
+    return AutoCheck(ok, {"valid_until": until.isoformat() if until else None,
+                          "today": facts.today.isoformat() if facts.today else None})
+
+
 AUTO_RULE_FUNCTIONS: dict[str, Callable[[NetworkFacts, Mapping[str, int]], AutoCheck]] = {
     "network_form_justified": _form_justified,
     "network_roles_chosen": _roles_chosen,
@@ -75,6 +87,8 @@ AUTO_RULE_FUNCTIONS: dict[str, Callable[[NetworkFacts, Mapping[str, int]], AutoC
                                       "min_organisations_mapped", 5),
     "boards_approached": _at_least(lambda f: f.boards_approached, "min_boards_approached", 3),
     "intakes_held": _at_least(lambda f: f.intakes_held, "min_intakes", 3),
+    "core_meetings_held": _at_least(lambda f: f.core_meetings, "min_core_meetings", 3),
+    "mandate_valid": _mandate_valid,
     **{name: _diversity(name) for name in DIVERSITY_RULES},
 }
 
@@ -90,6 +104,8 @@ AUTO_RULE_EXPLANATIONS = {
     "diversity_formal_informal": "the share of formal key figures is within the profile's range",
     "diversity_age_gender": "the active members cover the profile's age bands and genders",
     "diversity_member_types": "the active members cover the profile's member types",
+    "core_meetings_held": "enough core meetings with the core's members took place",
+    "mandate_valid": "the signed-off mandate decision is valid today",
 }
 
 

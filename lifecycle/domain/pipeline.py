@@ -28,7 +28,8 @@ class PipelineState:
     id: str
     title: Text
     final: bool = False
-    member: bool = False  # counts as a member of the network (for the member pipeline)
+    # What the state counts as, e.g. "member" (the member pipeline) or "handled" (signals).
+    marks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,12 @@ class PipelineDefinition:
     def is_final(self, state: str) -> bool:
         return any(s.id == state and s.final for s in self.states)
 
+    def states_marked(self, mark: str) -> tuple[str, ...]:
+        return tuple(s.id for s in self.states if mark in s.marks)
+
     @property
     def member_states(self) -> tuple[str, ...]:
-        return tuple(s.id for s in self.states if s.member)
+        return self.states_marked("member")
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ def _build(raw: dict[str, Any], source_path: str) -> PipelineDefinition:
     return PipelineDefinition(
         name=raw["name"], version=raw["version"], initial=raw["initial"],
         states=tuple(PipelineState(s["id"], _text(s["title"]), s.get("final", False),
-                                   s.get("member", False)) for s in raw["states"]),
+                                   frozenset(s.get("marks", ()))) for s in raw["states"]),
         steps=tuple(PipelineStep(s["id"], _text(s["title"]), tuple(s["source"]), s["dest"],
                                  s.get("reason_required", False)) for s in raw["steps"]),
         source_path=source_path,

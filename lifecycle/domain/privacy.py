@@ -11,12 +11,13 @@
 """
 from __future__ import annotations
 
-import calendar
 import hashlib
 import hmac
 import re
 from datetime import datetime
 from typing import Iterable
+
+from .calendar import add_months as calendar_add_months
 
 # Word stems in Dutch and English; matched at the start of a word, case-insensitively.
 SPECIAL_CATEGORY_STEMS = (
@@ -46,10 +47,8 @@ def subject_reference(key: bytes, kind: str, object_id: int) -> str:
 
 def add_months(moment: datetime, months: int) -> datetime:
     """The same moment `months` later, on the last day of the month when that day is missing."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    later = calendar_add_months(moment.date(), months)
+    return moment.replace(year=later.year, month=later.month, day=later.day)
 
 
 def retention_ends(ended_at: datetime | None, retention_months: Iterable[int]) -> datetime | None:

@@ -1,7 +1,8 @@
 """The vocabularies of a network's composition, read from `workflows/data/vocabularies.yaml`.
 
 Organisation types (each with the sector it brings in), sectors, age bands, genders, member
-types, intake outcomes, house rules, outcomes of approaching a board, the districts of each
+types, intake outcomes, house rules, outcomes of approaching a board, forms of meeting, the
+districts of each
 municipality, and the register of processing activities with their purpose, legal basis and
 retention. Loading refuses a vocabulary that would let a person be recorded by a special category
 of personal data: a term a person can be given may not name one (see `privacy`).
@@ -52,6 +53,7 @@ class Vocabularies:
     intake_outcomes: tuple[Term, ...]
     house_rules: tuple[Term, ...]
     board_outcomes: tuple[Term, ...]
+    meeting_forms: tuple[Term, ...]
     processing_activities: tuple[ProcessingActivity, ...]
     districts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source_path: str = ""
@@ -106,6 +108,7 @@ def _build(raw: dict[str, Any], source_path: str) -> Vocabularies:
         age_bands=_terms(raw["age_bands"]), genders=_terms(raw["genders"]),
         member_types=_terms(raw["member_types"]), intake_outcomes=_terms(raw["intake_outcomes"]),
         house_rules=_terms(raw["house_rules"]), board_outcomes=_terms(raw["board_outcomes"]),
+        meeting_forms=_terms(raw["meeting_forms"]),
         processing_activities=tuple(
             ProcessingActivity(a["id"], _text(a["title"]), _text(a["purpose"]),
                                _text(a["legal_basis"]), a["retention_months"])
@@ -117,7 +120,7 @@ def _build(raw: dict[str, Any], source_path: str) -> Vocabularies:
 
 def _problems(v: Vocabularies) -> Iterable[tuple[list, str]]:
     for name in ("organisation_types", "sectors", *PERSON_VOCABULARIES, "intake_outcomes",
-                 "house_rules", "board_outcomes", "processing_activities"):
+                 "house_rules", "board_outcomes", "meeting_forms", "processing_activities"):
         yield from duplicates([t.id for t in getattr(v, name)], [name])
     sector_ids = {s.id for s in v.sectors}
     for index, organisation_type in enumerate(v.organisation_types):

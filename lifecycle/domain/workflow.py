@@ -32,6 +32,7 @@ AUTO_RULES = frozenset({
     "organisations_mapped", "boards_approached", "intakes_held",
     "diversity_sectors", "diversity_communities", "diversity_voices",
     "diversity_formal_informal", "diversity_age_gender", "diversity_member_types",
+    "core_meetings_held", "mandate_valid",
 })
 # What a sign-off can watch: it goes stale when that changes too much (see `composition`).
 WATCHABLE = frozenset({"composition"})
@@ -82,6 +83,7 @@ class Item:
     rule: str | None = None
     signoff: bool = False  # an auto item that a reviewer signs off as well
     watches: str | None = None  # a sign-off that goes stale when this changes too much
+    records: str | None = None  # structured details entered with the evidence (maintenance)
 
     @property
     def is_auto(self) -> bool:
@@ -215,6 +217,7 @@ def _build(raw: dict[str, Any], source_path: str) -> WorkflowDefinition:
                     question=_text(i["question"]), required=i.get("required", True),
                     check=i.get("check", "signoff"), rule=i.get("rule"),
                     signoff=i.get("signoff", False), watches=i.get("watches"),
+                    records=i.get("records"),
                 )
                 for i in c["items"]
             ),
@@ -256,6 +259,8 @@ def _semantic_problems(d: WorkflowDefinition) -> Iterable[tuple[list, str]]:
                 yield place + ["rule"], (
                     f"unknown auto rule '{item.rule}'; known rules: {', '.join(sorted(AUTO_RULES))}"
                 )
+            if item.records is not None and not item.needs_signoff:
+                yield place + ["records"], "only an item with evidence can record details"
             if item.watches is not None and item.watches not in WATCHABLE:
                 yield place + ["watches"], f"a sign-off cannot watch '{item.watches}'"
     trigger_ids = [t.id for t in d.triggers]

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..domain import checklists as rules
 from ..domain.audit import RESULT_REFUSED, AuditDraft
-from ..domain.errors import DomainError, GateBlocked, NotAllowed, NotFound, ReadOnly
+from ..domain.calendar import local_date
 from ..domain.composition import AutoCheck
+from ..domain.errors import (DomainError, GateBlocked, NotAllowed, NotFound, ReadOnly,
+                             ValidationFailed)
 from ..domain.gates import ItemStatus, NetworkFacts, auto_check, item_satisfied, reopened_gates
+from ..domain.maintenance import ANNUAL_REVIEW, MANDATE_DECISION, MEETING_CADENCE, clean_details
 from ..domain.workflow import Checklist, Item, WorkflowDefinition
 from ..extensions import db
 from ..models import Evidence, ItemState, Network, SignOff, User
@@ -75,24 +79,55 @@ def _refusing(exc: DomainError, user, network, item_id, action, origin,
     return exc
 
 
+def _clean_details(item: Item, details: Any, moment: datetime) -> dict | None:
+    """The structured details an item records with its evidence (required there, else none)."""
+    if item.records is None:
+        if details is not None:
+            raise ValidationFailed("This item records no details.",
+                                   errors={"details": "unknown_field"})
+        return None
+    return clean_details(item.records, details, today=local_date(moment))
+
+
+def _keep_on_network(network: Network, kind: str, details: dict, moment: datetime) -> None:
+    """The structured data becomes the network's own (its mandate, cadence, review date)."""
+    if kind == MANDATE_DECISION:
+        network.mandate_body, network.mandate_reference = details["body"], details["reference"]
+        network.mandate_decided_on = date.fromisoformat(details["decided_on"])
+        network.mandate_valid_until = date.fromisoformat(details["valid_until"])
+    elif kind == MEETING_CADENCE:
+        network.meeting_cadence_weeks = details["every_weeks"]
+        network.meeting_cadence_set_on = local_date(moment)
+    elif kind == ANNUAL_REVIEW:
+        network.review_due_on = date.fromisoformat(details["review_on"])
+
+
 def submit_evidence(user: User, network_id: int, item_id: str, justification: str,
-                    links: list[str] | None = None, *, origin: str | None = None,
-                    now: datetime | None = None) -> ItemState:
-    """The lead submits or changes evidence; a current sign-off becomes stale."""
+                    links: list[str] | None = None, *, details: dict | None = None,
+                    origin: str | None = None, now: datetime | None = None) -> ItemState:
+    """The lead submits or changes evidence; a current sign-off becomes stale.
+
+    An item that records structured data (`records:` in the workflow: the mandate decision, the
+    meeting cadence, the annual review date) takes it in `details`; the network keeps it.
+    """
     network, item, state = _writable(user, network_id, item_id)
+    moment = now_or(now)
     try:
         new_status = rules.submit(actor_of(user), network, item, state.status, justification)
         cleaned_links = rules.clean_links(links)
+        cleaned_details = _clean_details(item, details, moment)
     except DomainError as exc:
         raise _refusing(exc, user, network, item_id, "item.evidence_submitted", origin, now)
-    moment = now_or(now)
     before = {"status": state.status, "evidence_id": state.evidence_id}
     if state.status == ItemStatus.APPROVED and state.signoff is not None:
         state.signoff.stale_at = moment
     evidence = Evidence(network_id=network.id, item_id=item_id,
                         justification=justification.strip(), links=cleaned_links,
-                        submitted_by_id=user.id, submitted_at=moment)
+                        submitted_by_id=user.id, submitted_at=moment, details=cleaned_details)
     db.session.add(evidence)
+    if cleaned_details is not None:
+        _keep_on_network(network, item.records, cleaned_details, moment)
+        network.updated_at = moment
     db.session.flush()
     state.status, state.evidence_id, state.signoff_id = new_status, evidence.id, None
     state.updated_at = moment

@@ -1,14 +1,18 @@
-"""Small helpers the services share: turning a user into a domain actor, loading in scope."""
+"""Small helpers the services share: turning a user into a domain actor, loading a network in
+scope (to read it, to read its people, or to change it), and recording a refused attempt."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
-from ..domain.errors import NotFound
-from ..domain.permissions import Actor
+from ..domain.audit import RESULT_REFUSED, AuditDraft
+from ..domain.errors import DomainError, NotAllowed, NotFound, ReadOnly
+from ..domain.permissions import Actor, ensure_can_read_people, ensure_is_lead_of
 from ..extensions import db
 from ..models import Network, User, utcnow
+from .workflows import catalogue, workflow_of
 
 
 def actor_of(user: User) -> Actor:
@@ -32,3 +36,44 @@ def load_network(user: User, network_id: int, *, for_update: bool = False) -> Ne
     if network is None:
         raise NotFound("No such network.")
     return network
+
+
+def writable_network(user: User, network_id: int) -> Network:
+    """The network, locked for this transaction, if it is not closed (who may change what is
+    checked by the caller, so a refusal can be audited against the network)."""
+    network = load_network(user, network_id, for_update=True)
+    if workflow_of(network).is_final(network.stage):
+        raise ReadOnly("This network is closed and can no longer change.")
+    return network
+
+
+def people_readable_network(user: User, network_id: int) -> Network:
+    """The network, if the user may read its people (`permissions.ensure_can_read_people`)."""
+    network = load_network(user, network_id)
+    ensure_can_read_people(actor_of(user), network)
+    return network
+
+
+def with_refusal(exc: DomainError, user: User, network: Network, object_type: str,
+                 object_id: int | None, action: str, origin: str | None, now: datetime | None,
+                 **after: Any) -> DomainError:
+    """Attach the audit record of a refused attempt; the unit of work writes it after rollback."""
+    exc.refusal = AuditDraft(
+        municipality_id=network.municipality_id, actor_id=user.id, object_type=object_type,
+        object_id=None if object_id is None else str(object_id), network_id=network.id,
+        action=action, result=RESULT_REFUSED, origin=origin,
+        after={"refusal": exc.code, **after}, attempted_at=now)
+    return exc
+
+
+def ensure_lead(user: User, network: Network, object_type: str, object_id: int | None,
+                action: str, origin: str | None, now: datetime | None) -> None:
+    """Only the network's lead may go on; a refusal is audited."""
+    try:
+        ensure_is_lead_of(actor_of(user), network)
+    except NotAllowed as exc:
+        raise with_refusal(exc, user, network, object_type, object_id, action, origin, now)
+
+
+def districts_of(network: Network) -> tuple[str, ...]:
+    return catalogue().vocabularies.districts_of(network.municipality.slug)

@@ -10,20 +10,23 @@ members joined or left than the workflow's tolerance, and the audit trail says w
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Iterable
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from ..domain.audit import AuditDraft
+from ..domain.calendar import local_date
 from ..domain.composition import (AutoCheck, Figures, Gap, MemberFacts, composition_drift,
                                   figures_of, gaps, quarter_of)
 from ..domain.gates import ItemStatus, NetworkFacts, auto_check
+from ..domain.maintenance import MANDATE_DECISION, core_meetings_held
 from ..domain.profiles import ProfileTargets
 from ..domain.workflow import Item
 from ..extensions import db
-from ..models import ItemState, Member, MemberStep, Network, NetworkProfile, Organisation, User
+from ..models import (ItemState, Meeting, MeetingAttendance, Member, MemberStep, Network,
+                      NetworkProfile, Organisation, User, utcnow)
 from .audit import append_audit
 from .common import load_network, now_or
 from .workflows import catalogue, growth_rules_of, workflow_of
@@ -86,6 +89,9 @@ def facts_for(networks: list[Network]) -> dict[int, NetworkFacts]:
                       .group_by(MemberStep.network_id))
     active = active_members_of(ids)
     targets = targets_of(ids)
+    core_meetings = _core_meetings(ids)
+    mandates = _signed_off_mandates(networks)
+    today = local_date(utcnow())
     return {network.id: NetworkFacts(
         form=network.form, form_justification=network.form_justification,
         roles=tuple(network.roles or ()),
@@ -94,7 +100,43 @@ def facts_for(networks: list[Network]) -> dict[int, NetworkFacts]:
         intakes_held=intakes.get(network.id, 0),
         composition=figures_of(member_facts(active.get(network.id, []))),
         profile=targets.get(network.id),
+        core_meetings=core_meetings.get(network.id, 0),
+        mandate_valid_until=mandates.get(network.id),
+        today=today,
     ) for network in networks}
+
+
+def _core_meetings(network_ids: list[int]) -> dict[int, int]:
+    """Core meetings held with at least two of the network's people, per network."""
+    today = local_date(utcnow())
+    attended = (select(MeetingAttendance.meeting_id, func.count().label("attendees"))
+                .group_by(MeetingAttendance.meeting_id).subquery())
+    rows = db.session.execute(
+        select(Meeting.network_id, Meeting.form, attended.c.attendees, Meeting.held_on)
+        .join(attended, attended.c.meeting_id == Meeting.id)
+        .where(Meeting.network_id.in_(network_ids))).all()
+    grouped: dict[int, list] = defaultdict(list)
+    for network_id, form, attendees, held_on in rows:
+        grouped[network_id].append((form, attendees, held_on))
+    return {network_id: core_meetings_held(meetings, today)
+            for network_id, meetings in grouped.items()}
+
+
+def _signed_off_mandates(networks: list[Network]) -> dict[int, date]:
+    """The valid-until day of each network's mandate decision, where it is signed off."""
+    by_item: dict[str, list[Network]] = defaultdict(list)
+    for network in networks:
+        item = next((i for i in workflow_of(network).items.values()
+                     if i.records == MANDATE_DECISION), None)
+        if item is not None and network.mandate_valid_until is not None:
+            by_item[item.id].append(network)
+    approved = set()
+    for item_id, group in by_item.items():
+        approved |= set(db.session.scalars(select(ItemState.network_id).where(
+            ItemState.network_id.in_([n.id for n in group]), ItemState.item_id == item_id,
+            ItemState.status == ItemStatus.APPROVED)))
+    return {network.id: network.mandate_valid_until for network in networks
+            if network.id in approved}
 
 
 def joined_in_quarter(network_id: int, moment: datetime) -> int:

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..domain.audit import RESULT_REFUSED, AuditDraft
+from ..domain.calendar import add_months, local_date
 from ..domain.engine import TriggerOption
 from ..domain.errors import Conflict, DomainError, GateBlocked, NotAllowed
 from ..domain.permissions import ensure_is_lead_of
@@ -72,6 +73,8 @@ def advance_network(user: User, network_id: int, trigger: str, reason: str | Non
                                reason=firing.reason, actor_id=user.id, occurred_at=moment))
     reopened = reopen_checklists(network, workflow_of(network), firing.reopens, moment) \
         if firing.reopens else []
+    if firing.reopens:  # a periodic review: the next one is due a year from now
+        network.review_due_on = add_months(local_date(moment), 12)
     db.session.flush()
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="network",

@@ -11,16 +11,15 @@ After any change that can move the composition, sign-offs that watch it are chec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from ..domain.audit import RESULT_REFUSED, AuditDraft
+from ..domain.audit import AuditDraft
+from ..domain.calendar import local_date
 from ..domain.composition import Gap, check_activation, gaps_filled_by
-from ..domain.errors import (DomainError, NotAllowed, NotFound, ReadOnly, StaleVersion,
-                             ValidationFailed)
-from ..domain.permissions import ensure_can_read_people, ensure_is_lead_of
+from ..domain.errors import DomainError, NotFound, ReadOnly, StaleVersion, ValidationFailed
 from ..domain.pipeline import PipelineEngine, PipelineStep, StepOption
 from ..domain.profiles import Profile, ProfileTargets, clean_targets
 from ..domain.registers import (COMPOSITION_FIELDS, ORGANISATION_COMPOSITION_FIELDS,
@@ -29,7 +28,8 @@ from ..domain.vocabulary import Vocabularies
 from ..extensions import db
 from ..models import Member, MemberStep, Network, NetworkProfile, Organisation, User
 from .audit import append_audit
-from .common import actor_of, load_network, now_or
+from .common import (districts_of, ensure_lead, load_network, now_or, people_readable_network,
+                     with_refusal, writable_network)
 from .composition import (active_members_of, joined_in_quarter, member_facts, member_states,
                           recheck_watching_signoffs)
 from .privacy import log_processing
@@ -39,41 +39,14 @@ MAX_REASON = 1000
 INTAKE_STEP = "record_intake"
 
 
-def _writable_network(user: User, network_id: int) -> Network:
-    """The network, locked for this transaction, if the user leads it and it is not closed."""
-    network = load_network(user, network_id, for_update=True)
-    if workflow_of(network).is_final(network.stage):
-        raise ReadOnly("This network is closed and can no longer change.")
-    return network
 
 
-def _refusal(exc: DomainError, user: User, network: Network, object_type: str,
-             object_id: int | None, action: str, origin: str | None, now: datetime | None,
-             **after: Any) -> DomainError:
-    exc.refusal = AuditDraft(
-        municipality_id=network.municipality_id, actor_id=user.id, object_type=object_type,
-        object_id=None if object_id is None else str(object_id), network_id=network.id,
-        action=action, result=RESULT_REFUSED, origin=origin,
-        after={"refusal": exc.code, **after}, attempted_at=now)
-    return exc
 
 
-def _ensure_lead(user: User, network: Network, object_type: str, object_id: int | None,
-                 action: str, origin: str | None, now: datetime | None) -> None:
-    try:
-        ensure_is_lead_of(actor_of(user), network)
-    except NotAllowed as exc:
-        raise _refusal(exc, user, network, object_type, object_id, action, origin, now)
 
 
-def _today(moment: datetime) -> date:
-    from ..domain.composition import LOCAL_ZONE
-
-    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_ZONE).date()
 
 
-def _districts(network: Network) -> tuple[str, ...]:
-    return catalogue().vocabularies.districts_of(network.municipality.slug)
 
 
 # --- Organisations ----------------------------------------------------------------------------
@@ -118,8 +91,8 @@ def _organisation_fields(user: User, network: Network, data: dict[str, Any], *, 
                          moment: datetime) -> dict[str, Any]:
     fields = clean_organisation_fields(
         data, partial=partial, vocabularies=catalogue().vocabularies,
-        districts=_districts(network), user_ids=_municipality_user_ids(network),
-        today=_today(moment))
+        districts=districts_of(network), user_ids=_municipality_user_ids(network),
+        today=local_date(moment))
     if fields.get("board_approached_on") and "board_approached_by_id" not in data:
         fields["board_approached_by_id"] = user.id
     return fields
@@ -136,8 +109,8 @@ def _organisation_snapshot(organisation: Organisation, names) -> dict[str, Any]:
 def create_organisation(user: User, network_id: int, data: dict[str, Any], *,
                         origin: str | None = None, now: datetime | None = None) -> Organisation:
     """The lead adds an organisation to the network's register."""
-    network = _writable_network(user, network_id)
-    _ensure_lead(user, network, "organisation", None, "organisation.created", origin, now)
+    network = writable_network(user, network_id)
+    ensure_lead(user, network, "organisation", None, "organisation.created", origin, now)
     moment = now_or(now)
     fields = _organisation_fields(user, network, data, partial=False, moment=moment)
     _unique_name(network, fields["name"])
@@ -157,9 +130,9 @@ def update_organisation(user: User, network_id: int, organisation_id: int,
                         data: dict[str, Any], *, expected_version: int | None = None,
                         origin: str | None = None, now: datetime | None = None) -> Organisation:
     """The lead edits an organisation: its kind, reach, power, or its board's answer."""
-    network = _writable_network(user, network_id)
+    network = writable_network(user, network_id)
     organisation = _organisation_in(network, organisation_id)
-    _ensure_lead(user, network, "organisation", organisation.id, "organisation.updated",
+    ensure_lead(user, network, "organisation", organisation.id, "organisation.updated",
                  origin, now)
     if expected_version is not None and expected_version != organisation.version:
         raise StaleVersion("Someone else changed this organisation meanwhile.",
@@ -188,10 +161,6 @@ def update_organisation(user: User, network_id: int, organisation_id: int,
 
 # --- People -----------------------------------------------------------------------------------
 
-def _readable_network(user: User, network_id: int) -> Network:
-    network = load_network(user, network_id)
-    ensure_can_read_people(actor_of(user), network)
-    return network
 
 
 def _member_in(network: Network, member_id: Any) -> Member:
@@ -221,7 +190,7 @@ def list_members(user: User, network_id: int, *, status: str | None = None,
                  organisation_id: int | None = None, after: int | None = None,
                  limit: int = 50, now: datetime | None = None) -> MemberPage:
     """The network's people by id (keyset pages), optionally in one state or organisation."""
-    network = _readable_network(user, network_id)
+    network = people_readable_network(user, network_id)
     moment = now_or(now)
     limit = max(1, min(limit, 200))
     query = select(Member).where(Member.network_id == network.id)
@@ -284,7 +253,7 @@ def step_options(network: Network, member: Member, moment: datetime,
 def member_record(user: User, network_id: int, member_id: int, *,
                   now: datetime | None = None) -> MemberRecord:
     """A person's data, their steps and what can happen next (the read is logged)."""
-    network = _readable_network(user, network_id)
+    network = people_readable_network(user, network_id)
     member = _member_in(network, member_id)
     moment = now_or(now)
     steps = list(db.session.scalars(select(MemberStep).where(MemberStep.member_id == member.id)
@@ -298,14 +267,14 @@ def _member_fields(network: Network, data: dict[str, Any], *, partial: bool) -> 
     organisation_ids = list(db.session.scalars(select(Organisation.id).where(
         Organisation.network_id == network.id)))
     return clean_member_fields(data, partial=partial, vocabularies=catalogue().vocabularies,
-                               districts=_districts(network), organisation_ids=organisation_ids)
+                               districts=districts_of(network), organisation_ids=organisation_ids)
 
 
 def create_member(user: User, network_id: int, data: dict[str, Any], *,
                   origin: str | None = None, now: datetime | None = None) -> Member:
     """The lead adds a person to the register, as a candidate."""
-    network = _writable_network(user, network_id)
-    _ensure_lead(user, network, "member", None, "member.created", origin, now)
+    network = writable_network(user, network_id)
+    ensure_lead(user, network, "member", None, "member.created", origin, now)
     fields = _member_fields(network, data, partial=False)
     moment = now_or(now)
     member = Member(network_id=network.id, municipality_id=network.municipality_id,
@@ -325,9 +294,9 @@ def update_member(user: User, network_id: int, member_id: int, data: dict[str, A
                   expected_version: int | None = None, origin: str | None = None,
                   now: datetime | None = None) -> Member:
     """The lead corrects a person's data; the audit trail names the fields, never the values."""
-    network = _writable_network(user, network_id)
+    network = writable_network(user, network_id)
     member = _member_in(network, member_id)
-    _ensure_lead(user, network, "member", member.id, "member.updated", origin, now)
+    ensure_lead(user, network, "member", member.id, "member.updated", origin, now)
     if member.erased_at is not None:
         raise ReadOnly("This person's data has been erased.")
     if expected_version is not None and expected_version != member.version:
@@ -359,10 +328,10 @@ def _step_details(step: str, data: dict[str, Any], moment: datetime) -> dict[str
     details: dict[str, Any] = {}
     happened_on = data.get("happened_on")
     if happened_on is None:
-        details["happened_on"] = _today(moment)
+        details["happened_on"] = local_date(moment)
     elif not isinstance(happened_on, date):
         errors["happened_on"] = "not_a_date"
-    elif happened_on > _today(moment):
+    elif happened_on > local_date(moment):
         errors["happened_on"] = "in_future"
     else:
         details["happened_on"] = happened_on
@@ -399,10 +368,10 @@ def take_member_step(user: User, network_id: int, member_id: int, step: str,
                      now: datetime | None = None) -> Member:
     """The lead moves a person one step through the pipeline (growth limits apply)."""
     data = data or {}
-    network = _writable_network(user, network_id)
+    network = writable_network(user, network_id)
     member = _member_in(network, member_id)
     moment = now_or(now)
-    _ensure_lead(user, network, "member", member.id, "member.step", origin, now)
+    ensure_lead(user, network, "member", member.id, "member.step", origin, now)
     if member.erased_at is not None:
         raise ReadOnly("This person's data has been erased.")
     details = _step_details(step, data, moment)
@@ -411,7 +380,7 @@ def take_member_step(user: User, network_id: int, member_id: int, step: str,
                                            guard=_activation_guard(network, moment))
     except DomainError as exc:
         if exc.code == "growth-limit":
-            raise _refusal(exc, user, network, "member", member.id, "member.step", origin, now,
+            raise with_refusal(exc, user, network, "member", member.id, "member.step", origin, now,
                            step=str(step)[:30], **{k: v for k, v in exc.details.items()
                                                    if k in ("limit", "maximum", "count")})
         raise
@@ -452,10 +421,10 @@ class Candidate:
 def candidates_with_gaps(user: User, network_id: int, *,
                          now: datetime | None = None) -> tuple[Network, list[Candidate]]:
     """The people on their way in, each with the profile gaps they would fill."""
-    network = _readable_network(user, network_id)
+    network = people_readable_network(user, network_id)
     moment = now_or(now)
     waiting = [s.id for s in catalogue().member_pipeline.states
-               if not s.final and not s.member and s.id != "inactive"]
+               if not s.final and "member" not in s.marks and s.id != "inactive"]
     candidates = list(db.session.scalars(select(Member).where(
         Member.network_id == network.id, Member.status.in_(waiting),
         Member.erased_at.is_(None)).order_by(Member.id)))
@@ -484,12 +453,12 @@ def set_network_profile(user: User, network_id: int, profile_id: str,
                         expected_version: int | None = None, origin: str | None = None,
                         now: datetime | None = None) -> NetworkProfile:
     """The lead picks a starting profile for the network, adjusting its targets if they wish."""
-    network = _writable_network(user, network_id)
-    _ensure_lead(user, network, "network", network.id, "network.profile_set", origin, now)
+    network = writable_network(user, network_id)
+    ensure_lead(user, network, "network", network.id, "network.profile_set", origin, now)
     profile = catalogue().profile(profile_id) if isinstance(profile_id, str) else None
     if profile is None:
         raise ValidationFailed("Choose one of the profiles.", errors={"profile_id": "invalid_choice"})
-    chosen = clean_targets(targets, catalogue().vocabularies, _districts(network)) \
+    chosen = clean_targets(targets, catalogue().vocabularies, districts_of(network)) \
         if targets is not None else profile.targets
     moment = now_or(now)
     row = db.session.get(NetworkProfile, network.id)

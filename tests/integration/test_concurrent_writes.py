@@ -23,9 +23,10 @@ from lifecycle.services.checklists import (
 )
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.uow import write_transaction
+from tests.builders import example_details
 
 THREADS = 6
-START_CORE_GATE = ("orientation", "mandate", "church_state")
+START_CORE_GATE = ("orientation", "mandate", "church_state", "mandate_current")
 HOLD_SECONDS = 0.5
 
 
@@ -123,11 +124,13 @@ def test_concurrent_evidence_on_one_network_is_all_kept(
     network_id, lead_id = make_network(lead).id, lead.id
     items = ["mandate.sponsor_named", "mandate.decision_recorded", "mandate.roles_described",
              "mandate.resources_settled", "church_state.public_purpose"]
+    details = {"mandate.decision_recorded": example_details("mandate_decision")}
 
     outcomes = run_together(
         len(items), lambda i: (load_user(lead_id), items[i]),
         lambda prepared: write(submit_evidence, prepared[0], network_id, prepared[1],
-                               f"Toelichting bij {prepared[1]}.").status)
+                               f"Toelichting bij {prepared[1]}.",
+                               details=details.get(prepared[1])).status)
 
     assert [o.error for o in outcomes] == [None] * len(items)
     db.session.expire_all()

@@ -18,7 +18,7 @@ from lifecycle.services.lifecycle import advance_network, transition_options
 from lifecycle.services.networks import update_network
 from lifecycle.services.workflows import workflow_of
 
-START_CORE_GATE = ("orientation", "mandate", "church_state")
+START_CORE_GATE = ("orientation", "mandate", "church_state", "mandate_current")
 
 
 @pytest.fixture
@@ -108,7 +108,8 @@ def test_the_gate_is_checked_again_at_the_moment_of_firing(
         write(advance_network, lead, network.id, "start_core")
 
     assert caught.value.missing == [
-        MissingItem("mandate", "mandate.decision_recorded", "awaiting_signoff")]
+        MissingItem("mandate", "mandate.decision_recorded", "awaiting_signoff"),
+        MissingItem("mandate_current", "mandate_current.valid", "auto_not_met")]
     assert fresh_network(network.id).stage == "orientation"
     assert stage_changes(network.id) == []
 
@@ -194,7 +195,9 @@ def test_review_in_maintenance_reopens_mandate_church_state_and_diversity(
     assert {i for i in untouched if states[i].status == ItemStatus.APPROVED} == untouched
     assert all(db.session.get(SignOff, before[i]).stale_at is not None for i in reopened)
     assert fresh_network(network.id).stage == "maintenance"
-    assert {m.item for m in reopened_items(fresh_network(network.id))} == reopened
+    # The mandate is no longer signed off, so it no longer counts as current either.
+    assert {m.item for m in reopened_items(fresh_network(network.id))} == \
+        reopened | {"mandate_current.valid"}
 
 
 def test_pause_needs_a_reason_and_resume_returns_to_the_stage_it_was_paused_from(

@@ -99,8 +99,9 @@ class TestFourEyes:
             write(advance_network, lead_reviewer, network.id, "start_core")
         own = [i for i, s in item_states(network.id).items()
                if s.evidence is not None and i.split(".")[0] in ("orientation", "mandate")]
-        assert sorted(m.item for m in caught.value.missing) == sorted(own)
-        assert {m.reason for m in caught.value.missing} == {"awaiting_signoff"}
+        # Their own sign-off of the mandate decision no longer counts, so neither does the mandate.
+        assert sorted(m.item for m in caught.value.missing) == sorted(own + ["mandate_current.valid"])
+        assert {m.reason for m in caught.value.missing} == {"awaiting_signoff", "auto_not_met"}
         assert fresh_network(network.id).stage == "orientation"
         reassigned = audit_records(municipality_id=admin.municipality_id,
                                    action="network.lead_reassigned")[-1]
@@ -134,7 +135,7 @@ class TestRefusalsLeaveOnlyARecord:
             "network.stage_changed", "refused", "203.0.113.9")
         assert refused.before == {"stage": "orientation"}
         assert refused.after["trigger"] == "start_core"
-        assert len(refused.after["missing"]) == 13
+        assert len(refused.after["missing"]) == 14
 
     def test_a_role_that_may_not_act_is_recorded_as_refused(
             self, make_user, make_network, write, audit_records):
@@ -279,7 +280,7 @@ class TestLeadsAndRoles:
         network = make_network(lead)
 
         assert get_network(other_lead, network.id).id == network.id
-        assert len(checklists_of(other_lead, network.id)[1]) == 6
+        assert len(checklists_of(other_lead, network.id)[1]) == 7
         assert {o.id for o in transition_options(other_lead, network.id)[1]} == {
             "start_core", "close"}
         assert network_history(other_lead, network.id).items

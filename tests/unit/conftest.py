@@ -7,6 +7,7 @@ default workflow definition, its engine and a cast of actors, all as plain domai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,8 @@ def catalogue() -> Catalogue:
 
 @pytest.fixture
 def good_facts(catalogue) -> NetworkFacts:
-    """A network whose every automatic item holds: justified form, roles, registers, members."""
+    """A network whose every automatic item holds: justified form, roles, registers, members,
+    core meetings and a mandate that is valid on its `today`."""
     return NetworkFacts(
         form="structural",
         form_justification="Een vast netwerk past bij de langdurige opgave in de wijk.",
@@ -124,4 +126,5 @@ def good_facts(catalogue) -> NetworkFacts:
         organisations_mapped=6, boards_approached=4, intakes_held=6,
         composition=figures_of(GOOD_MEMBERS),
         profile=catalogue.profile("neighbourhood_signaling").targets,
+        core_meetings=3, mandate_valid_until=date(2028, 5, 1), today=date(2024, 5, 1),
     )

@@ -67,12 +67,12 @@ def load_error(path: Path) -> WorkflowDefinitionError:
     return caught.value
 
 
-def test_the_default_workflow_loads_with_its_states_triggers_and_29_unique_items(definition):
+def test_the_default_workflow_loads_with_its_states_triggers_and_30_unique_items(definition):
     raw = yaml.safe_load(DEFAULT_WORKFLOW.read_text(encoding="utf-8"))
     raw_item_ids = [item["id"] for checklist in raw["checklists"] for item in checklist["items"]]
 
-    assert len(raw_item_ids) == 29
-    assert len(set(raw_item_ids)) == 29
+    assert len(raw_item_ids) == 30
+    assert len(set(raw_item_ids)) == 30
     assert sorted(definition.items) == sorted(raw_item_ids)
     assert [s.id for s in definition.states] == [
         "orientation", "small_core", "expansion", "maintenance", "paused", "closed"]
@@ -84,11 +84,12 @@ def test_the_default_workflow_loads_with_its_states_triggers_and_29_unique_items
 
 
 def test_the_default_gates_are_the_ones_from_the_domain_brief(definition):
+    """The brief's gates, each forward step also asking for a mandate that has not expired."""
     gates = {t.id: set(t.gate) for t in definition.triggers}
 
-    assert gates["start_core"] == {"orientation", "mandate", "church_state"}
-    assert gates["expand"] == {"core_functioning", "diversity"}
-    assert gates["consolidate"] == {"diversity", "maintenance_plan"}
+    assert gates["start_core"] == {"orientation", "mandate", "church_state", "mandate_current"}
+    assert gates["expand"] == {"core_functioning", "diversity", "mandate_current"}
+    assert gates["consolidate"] == {"diversity", "maintenance_plan", "mandate_current"}
     assert not (gates["regroup"] or gates["pause"] or gates["resume"] or gates["close"])
     assert set(definition.trigger("review").reopens) == {"mandate", "church_state", "diversity"}
     assert {t.id for t in definition.triggers if t.reason_required} == {"regroup", "pause", "close"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import compose_through_api
+from tests.builders import compose_through_api, example_details_json
 
 GATES = {
     "start_core": ("orientation", "mandate", "church_state"),
@@ -25,8 +25,10 @@ def sign_off_through_api(as_lead, as_reviewer, network_id, *checklist_ids):
             if not item["needs_signoff"] or item["status"] == "approved":
                 continue
             base = f"/api/v1/networks/{network_id}/items/{item['id']}"
-            submitted = as_lead.post(f"{base}/submit",
-                                     json={"evidence": f"Toelichting bij {item['id']}."})
+            evidence = {"justification": f"Toelichting bij {item['id']}."}
+            if item["records"]:
+                evidence["details"] = example_details_json(item["records"])
+            submitted = as_lead.post(f"{base}/submit", json={"evidence": evidence})
             assert submitted.get_json()["status"] == "submitted"
             approved = as_reviewer.post(f"{base}/approve", json={"comment": "Akkoord."})
             assert approved.get_json()["status"] == "approved"

@@ -41,6 +41,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "update_network": "lead_id must be an active project lead of your municipality",
     "fire_transition": "some steps of the workflow need a reason",
     "audit_log": "a period must not end before it starts",
+    "submit_evidence": "an item takes the structured details of what it records, and only those",
 }
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "429"]
 
