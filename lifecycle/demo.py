@@ -20,16 +20,24 @@ from typing import Any, Callable
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from . import demo_exchange as exchange
+from .demo_exchange import MEETING_AGENDAS, core_meetings
 from .demo_people import Kit, PersonSpec, kit_for
+from .domain.composition import quarter_of
 from .domain.errors import DomainError, FourEyesViolation, GateBlocked
 from .extensions import db
-from .models import AuditRecord, Municipality, Network, User
+from .models import AuditRecord, Member, Municipality, Network, User
 from .services.accounts import authenticate, create_user
+from .services.attention import record_overdue
 from .services.checklists import approve_item, reject_item, revoke_signoff, submit_evidence
+from .services.composition import member_states
+from .services.feedback import hand_to_policy, record_answer, share_briefing
 from .services.lifecycle import advance_network
+from .services.meetings import create_meeting
 from .services.networks import create_network, update_network
 from .services.registers import (create_member, create_organisation, set_network_profile,
                                  starting_profiles, take_member_step, update_organisation)
+from .services.signals import record_signal, take_signal_step, update_signal
 from .services.uow import write_transaction
 from .services.workflows import catalogue, latest_workflow
 
@@ -183,9 +191,11 @@ COMMON_CONTEXT = {
     "gender_spread": "zes vrouwen en vijf mannen",
     "connectors": "onder wie de jongerenwerker en een buurtvader",
     "cadence": "elke zes weken",
+    "cadence_weeks": "6",
     "signal_receiver": ("het driehoeksoverleg veiligheid en de beleidsadviseur sociaal "
                         "domein"),
     "review_month": "september",
+    "review_month_number": "9",
     "intake_outcome": "De groep past bij het doel; twee kandidaten schuiven later aan.",
 }
 
@@ -210,6 +220,9 @@ class _Script:
         self.networks: dict[str, int] = {}
         self.organisations: dict[tuple[str, str], int] = {}
         self.members: dict[tuple[str, str], int] = {}
+        self.signals: dict[tuple[str, str], int] = {}
+        self.inputs: dict[tuple[str, str], int] = {}
+        self.agreements: dict[tuple[str, str], list[int]] = {}
         self.final_steps: list[Callable[[], None]] = []
 
     def working_moment(self, day_offset: int) -> datetime:
@@ -231,7 +244,8 @@ class _Script:
     def run(self, latest_allowed: datetime) -> None:
         steps = sorted(self.steps)
         if steps and steps[-1].at >= latest_allowed:
-            raise RuntimeError(f"demo step '{steps[-1].what}' would lie in the future")
+            raise RuntimeError(f"demo step '{steps[-1].what}' would lie in the future "
+                               f"({steps[-1].at:%Y-%m-%d}, after {latest_allowed:%Y-%m-%d})")
         for step in steps:
             step.run(step.at)
         for final_step in self.final_steps:
@@ -256,6 +270,8 @@ class _Story:
         self.script, self.key, self.lead, self.reviewer = script, key, lead, reviewer
         self.context = {**COMMON_CONTEXT, **context}
         self.cursor = script.working_moment(day)
+        self.last_join: datetime | None = None  # when the last member was activated
+        self.meeting_moments: dict[str, datetime] = {}
         self.definition = latest_workflow(WORKFLOW)
         creator = lead
 
@@ -282,10 +298,31 @@ class _Story:
     def _network_id(self) -> int:
         return self.script.networks[self.key]
 
+    def _mandate_valid_until(self, at: datetime) -> date:
+        """Four years by default; a network may have a shorter mandate (`mandate_days`)."""
+        if "mandate_days" in self.context:
+            return at.date() + timedelta(days=int(self.context["mandate_days"]))
+        return date(at.year + 4, 12, 31)
+
     def text(self, item_id: str, at: datetime) -> str:
         return EVIDENCE[item_id].format(
             today=dutch_date(at.date()),
-            valid_until=dutch_date(date(at.year + 4, 12, 31)), **self.context)
+            valid_until=dutch_date(self._mandate_valid_until(at)), **self.context)
+
+    def details(self, item_id: str, at: datetime) -> dict[str, Any] | None:
+        """The structured data an item records with its evidence (see `records:`)."""
+        kind = self.definition.item(item_id).records
+        if kind == "mandate_decision":
+            return {"body": self.context["body"], "decided_on": at.date(),
+                    "reference": self.context["reference"],
+                    "valid_until": self._mandate_valid_until(at)}
+        if kind == "meeting_cadence":
+            return {"every_weeks": int(self.context["cadence_weeks"])}
+        if kind == "annual_review":
+            month = int(self.context["review_month_number"])
+            year = at.year if at.month < month else at.year + 1
+            return {"review_on": date(year, month, 15)}
+        return None
 
     def submit(self, item_id: str, *, days: int = 1, text: str | None = None,
                links: list[str] | None = None) -> "_Story":
@@ -295,6 +332,7 @@ class _Story:
             with write_transaction():
                 submit_evidence(self.script.user(lead), self._network_id(), item_id,
                                 text or self.text(item_id, at), links,
+                                details=self.details(item_id, at),
                                 origin=self._origin(lead), now=at)
 
         self.script.add(self._next(days), step, f"{self.key}: submit {item_id}")
@@ -477,6 +515,8 @@ class _Story:
                                  self._person_id(spec), step, dict(data or {}),
                                  origin=self._origin(lead), now=at)
         self._later_step(run, f"{step} {spec.name}", days)
+        if step == "activate":
+            self.last_join = self.cursor
 
     def activate_core(self, *, pace: int = 1) -> "_Story":
         """Invite and activate the core, and the people who will later leave or step back."""
@@ -497,9 +537,17 @@ class _Story:
         return self
 
     def grow(self, *, pace: int = 12) -> "_Story":
-        """Activate the people added during expansion, slowly (the growth limit holds)."""
-        for spec in self.kit.later:
-            self._member_step(spec, "invite", days=self.script.rng.randint(1, pace))
+        """Activate the people added during expansion, slowly: the first of them in a later
+        quarter than the core's last activation, since the core already used up the growth
+        of its own quarter (the limit counts everyone who joined in the quarter)."""
+        for number, spec in enumerate(self.kit.later):
+            days = self.script.rng.randint(1, pace)
+            if number == 0 and self.last_join is not None:
+                first = self.cursor + timedelta(days=days)
+                _start, quarter_end = quarter_of(self.last_join)
+                if first < quarter_end:
+                    days += (quarter_end - first).days + 2
+            self._member_step(spec, "invite", days=days)
             self._member_step(spec, "activate", days=self.script.rng.randint(1, 3))
         return self
 
@@ -512,6 +560,156 @@ class _Story:
 
         self.script.add(self._next(days), step, f"{self.key}: reassign")
         self.lead = new_lead
+        return self
+
+
+    # --- Maintenance: meetings, signals, the feedback loop ------------------------------------
+
+    def _attendees(self, at: datetime, size: int | None, quiet: tuple[str, ...]) -> list[int]:
+        """The members active at that moment, without the quiet ones, some of them absent."""
+        quiet_ids = {self.script.members[(self.key, name)] for name in quiet
+                     if (self.key, name) in self.script.members}
+        active = [member_id for member_id in db.session.scalars(
+            select(Member.id).where(Member.network_id == self._network_id(),
+                                    Member.status.in_(member_states())).order_by(Member.id))
+            if member_id not in quiet_ids]
+        if size is None or size >= len(active):
+            return active
+        return sorted(self.script.rng.sample(active, size))
+
+    def _log_meeting(self, at: datetime, form: str, topics: list[str], notes: str,
+                     size: int | None, quiet: tuple[str, ...],
+                     agreements: list[tuple[str, int]], label: str | None) -> None:
+        lead = self.lead
+        data = {"held_on": at.date(), "form": form, "topics": topics, "notes": notes,
+                "attendee_ids": self._attendees(at, size, quiet),
+                "agreements": [{"text": text, "owner_member_id": None,
+                                "due_on": at.date() + timedelta(days=due_days)}
+                               for text, due_days in agreements]}
+        with write_transaction():
+            meeting = create_meeting(self.script.user(lead), self._network_id(), data,
+                                     origin=self._origin(lead), now=at)
+        if label:
+            self.script.agreements[(self.key, label)] = [a.id for a in meeting.agreements]
+
+    def meet(self, form: str, topics: list[str], notes: str, *, days: int = 14,
+             size: int | None = None, agreements: list[tuple[str, int]] = (),
+             label: str | None = None) -> "_Story":
+        """A meeting in the story's own order (the core meetings before the next gate)."""
+        self._later_step(lambda at: self._log_meeting(at, form, topics, notes, size, (),
+                                                      list(agreements), label),
+                         f"meeting {form}", days)
+        if label:
+            self.meeting_moments[label] = self.cursor
+        return self
+
+    def keep_meeting(self, every_weeks: int, *, until_day: int, form: str = "plenary",
+                     size: int | None = None, quiet: tuple[str, ...] = ()) -> "_Story":
+        """Meetings at the network's rhythm from here to `until_day`, between the story's own
+        steps (the cursor stays where it is). `quiet` members never come: they end up on the
+        attention list once they have not been heard from for months."""
+        day = (self.cursor.date() - self.script.start).days + every_weeks * 7
+        number = 0
+        while day < until_day:
+            topics, notes = MEETING_AGENDAS[number % len(MEETING_AGENDAS)]
+            at = self.script.working_moment(day)
+            self.script.add(at, lambda at, topics=topics, notes=notes: self._log_meeting(
+                at, form, list(topics), notes, size, quiet, [], None),
+                f"{self.key}: rhythm meeting")
+            day += every_weeks * 7
+            number += 1
+        return self
+
+    def signal(self, day: int, theme: str, urgency: str, description: str, *,
+               district: str | None = None, source: str | None = None,
+               steps: tuple[tuple[str, int, dict], ...] = (), deeper: str | None = None,
+               to_policy: tuple | None = None) -> "_Story":
+        """A signal on `day`, then its steps some working days later; optionally handed to
+        policy: (after days, summary, recipient, due in days, answered after days or None,
+        answer)."""
+        lead, label = self.lead, f"signal {day} {theme}"
+        at = self.script.working_moment(day)
+
+        def record(at: datetime) -> None:
+            data = {"reported_on": at.date(), "theme": theme, "urgency": urgency,
+                    "description": description, "district": district,
+                    "source_member_id": self.script.members[(self.key, source)]
+                    if source else None}
+            with write_transaction():
+                signal = record_signal(self.script.user(lead), self._network_id(), data,
+                                       origin=self._origin(lead), now=at)
+            self.script.signals[(self.key, label)] = signal.id
+        self.script.add(at, record, f"{self.key}: {label}")
+        moment = at
+        for step, after, data in steps:
+            moment = max(self.script.working_moment(day + after), moment + timedelta(minutes=9))
+
+            def take(at: datetime, step=step, data=data) -> None:
+                with write_transaction():
+                    take_signal_step(self.script.user(lead), self._network_id(),
+                                     self.script.signals[(self.key, label)], step, dict(data),
+                                     origin=self._origin(lead), now=at)
+            self.script.add(moment, take, f"{self.key}: {label} {step}")
+        if deeper:
+            def link(at: datetime) -> None:
+                with write_transaction():
+                    update_signal(self.script.user(lead), self._network_id(),
+                                  self.script.signals[(self.key, label)],
+                                  {"deeper_theme": deeper}, origin=self._origin(lead), now=at)
+            self.script.add(moment + timedelta(minutes=7), link, f"{self.key}: {label} deeper")
+        if to_policy:
+            self._to_policy(day, to_policy, at, signal_label=label)
+        return self
+
+    def _to_policy(self, day: int, plan: tuple, not_before: datetime, *,
+                   signal_label: str | None = None, agreement_label: str | None = None) -> None:
+        after, summary, recipient, due_days, answered_after, answer = plan
+        lead = self.lead
+        key = f"input {day} {signal_label or agreement_label}"
+
+        def hand(at: datetime) -> None:
+            data = {"summary": summary, "recipient": recipient,
+                    "due_on": at.date() + timedelta(days=due_days)}
+            if signal_label:
+                data["signal_id"] = self.script.signals[(self.key, signal_label)]
+            else:
+                data["agreement_id"] = self.script.agreements[(self.key, agreement_label)][0]
+            with write_transaction():
+                item = hand_to_policy(self.script.user(lead), self._network_id(), data,
+                                      origin=self._origin(lead), now=at)
+            self.script.inputs[(self.key, key)] = item.id
+        handed_at = max(self.script.working_moment(day + after), not_before) + timedelta(hours=1)
+        self.script.add(handed_at, hand, f"{self.key}: {key}")
+        if answered_after is None:
+            return
+
+        def answer_it(at: datetime) -> None:
+            with write_transaction():
+                record_answer(self.script.user(lead), self._network_id(),
+                              self.script.inputs[(self.key, key)], {"answer": answer},
+                              origin=self._origin(lead), now=at)
+        answered_at = max(self.script.working_moment(day + after + answered_after),
+                          handed_at) + timedelta(hours=1)
+        self.script.add(answered_at, answer_it, f"{self.key}: {key} answered")
+
+    def agreement_to_policy(self, label: str, plan: tuple) -> "_Story":
+        """Hand the first agreement of the meeting called `label` to policy, `plan[0]` days
+        after the meeting."""
+        held_at = self.meeting_moments[label]
+        self._to_policy((held_at.date() - self.script.start).days, plan, held_at,
+                        agreement_label=label)
+        return self
+
+    def brief(self, day: int, kind: str, title: str, summary: str) -> "_Story":
+        """Information shared with the members on `day`."""
+        lead = self.lead
+
+        def share(at: datetime) -> None:
+            with write_transaction():
+                share_briefing(self.script.user(lead), self._network_id(),
+                               {"kind": kind, "title": title, "summary": summary,
+                                "shared_on": at.date()}, origin=self._origin(lead), now=at)
+        self.script.add(self.script.working_moment(day), share, f"{self.key}: briefing")
         return self
 
 
@@ -626,13 +824,16 @@ def _venlo(script: _Script) -> None:
     oost.sign("mandate", "church_state", pace=4)
     oost.fire("start_core", days=3)
     oost.activate_core()
+    core_meetings(oost)
     oost.sign("core_functioning", pace=12)
     oost.sign("diversity", pace=6)
     oost.fire("expand", days=4)
     oost.grow()
     oost.sign("maintenance_plan", pace=10)
     oost.fire("consolidate", days=5)
-    oost.fire("review", days=150)
+    # One member never comes again: after six months they are on the attention list.
+    oost.keep_meeting(6, until_day=532, quiet=(oost.kit.core[-1].name,))
+    oost.fire("review", days=110)
     oost.step_back(days=5)
     oost.sign("mandate", pace=3)
     oost.sign("church_state", pace=3,
@@ -640,6 +841,7 @@ def _venlo(script: _Script) -> None:
     oost.submit("diversity.fits_goal", days=2, text=(
         "Na een jaar: één lid is verhuisd en één lid doet even niet mee; twee nieuwe leden "
         "zijn aangeschoven. De spreiding past nog steeds bij het doel."))
+    exchange.venlo_oost(oost)
 
     blerick = _Story(script, "venlo_blerick", lead="youssef", reviewer="marieke", day=48,
                      fields={
@@ -653,6 +855,9 @@ def _venlo(script: _Script) -> None:
         "roles": ["prevention", "signaling"],
     }, context={**venlo,
                 "reference": "B&W-2024-0243",
+                # A one-year mandate that has run out: the network is on the attention list
+                # and cannot take its next step until a new mandate is signed off.
+                "mandate_days": "365",
                 "problem": ("Trainers en jongerenwerkers merken dat een groep jongeren zich "
                             "afkeert van school en club, en dat ronselaars voor drugsklussen "
                             "rond de sportparken actief zijn."),
@@ -689,9 +894,11 @@ def _venlo(script: _Script) -> None:
     blerick.sign("mandate", "church_state", pace=5)
     blerick.fire("start_core", days=3)
     blerick.activate_core()
+    core_meetings(blerick)
     blerick.sign("core_functioning", pace=15)
     blerick.sign("diversity", pace=5)
     blerick.fire("expand", days=3)
+    blerick.keep_meeting(6, until_day=530, size=6)
     # Three members join: more than the tolerance, so the diversity sign-off lapses by itself
     # (the audit trail says why), and the lead asks for a new one.
     blerick.grow(pace=25)
@@ -699,6 +906,7 @@ def _venlo(script: _Script) -> None:
         "Na de uitbreiding zijn drie leden aangeschoven uit het jongerenwerk, de sport en de "
         "school. De spreiding past nog bij het doel; graag opnieuw beoordelen."))
     blerick.try_approve_today("youssef", "diversity.fits_goal")
+    exchange.venlo_blerick(blerick)
 
     adhoc = _Story(script, "venlo_adhoc", lead="youssef", reviewer="marieke", day=150, fields={
         "name": "Ad-hocnetwerk Spanningen Midden-Oosten",
@@ -742,6 +950,7 @@ def _venlo(script: _Script) -> None:
         "Het ad-hocnetwerk heeft zijn doel bereikt: de spanningen zijn afgenomen en er zijn "
         "geen nieuwe signalen. De leden zijn bedankt; vier van hen zijn uitgenodigd voor het "
         "structurele netwerk Venlo-Oost."))
+    exchange.venlo_adhoc(adhoc)
 
     zuid = _Story(script, "venlo_zuid", lead="youssef", reviewer="marieke", day=420, fields={
         "name": "Netwerk Weerbare Wijk Venlo-Zuid",
@@ -799,6 +1008,7 @@ def _venlo(script: _Script) -> None:
     zuid.submit("mandate.decision_recorded", days=1,
                 links=["https://bestuur.venlo.example.nl/besluiten/B&W-2025-0088"])
     zuid.try_fire_today("start_core")
+    exchange.venlo_zuid(zuid)
 
     _login(script, "ruud", 520)
 
@@ -853,6 +1063,7 @@ def _amersfoort(script: _Script) -> None:
     noord.sign("orientation", "mandate", "church_state", pace=6)
     noord.fire("start_core", days=4)
     noord.activate_core()
+    core_meetings(noord)
     noord.sign("core_functioning", pace=14)
     noord.sign("diversity", pace=5)
     noord.fire("expand", days=3)
@@ -867,6 +1078,8 @@ def _amersfoort(script: _Script) -> None:
     noord.approve("core_functioning.house_rules", days=3,
                   comment="Akkoord; de aanscherping is duidelijk.")
     noord.step_back(days=4)
+    noord.keep_meeting(6, form="core", until_day=533, size=5)
+    exchange.amf_noord(noord)
 
     soester = _Story(script, "amf_soester", lead="daan", reviewer="fatma", day=70, fields={
         "name": "Oudernetwerk Soesterkwartier",
@@ -901,12 +1114,14 @@ def _amersfoort(script: _Script) -> None:
     soester.sign("orientation", "mandate", "church_state", pace=8)
     soester.fire("start_core", days=5)
     soester.activate_core()
+    core_meetings(soester, pace=20)
     soester.sign("core_functioning", pace=20,
                  skip=("core_functioning.core_evaluated",))
     soester.fire("pause", days=40, reason=(
         "De wijkregisseur die het vaste aanspreekpunt was is vertrokken en de opvolging is nog "
         "niet geregeld. De kern wil pas verder met een nieuw aanspreekpunt; de leden zijn "
         "hierover ingelicht."))
+    exchange.amf_soester(soester)
 
     platform = _Story(script, "amf_platform", lead="daan", reviewer="fatma", day=3, fields={
         "name": "Platform Samenleven Amersfoort",
@@ -944,7 +1159,9 @@ def _amersfoort(script: _Script) -> None:
                 "formal": "bestuurders van de koepels en de ondernemersvereniging",
                 "informal": "twee jongerenwerkers, een buurtmoeder en een voetbaltrainer",
                 "cadence": "eens per twee maanden",
-                "review_month": "maart"})
+                "cadence_weeks": "8",
+                "review_month": "maart",
+                "review_month_number": "3"})
     platform.compose(_kit("policy_sounding_board", {
         "faith_belief_organisation": "Amersfoorts Moskeeënoverleg",
         "welfare_organisation": "Welzijn Amersfoort", "business": "Ondernemersvereniging Amersfoort",
@@ -957,12 +1174,16 @@ def _amersfoort(script: _Script) -> None:
     platform.sign("orientation", "mandate", "church_state", pace=4)
     platform.fire("start_core", days=3)
     platform.activate_core()
+    core_meetings(platform, pace=10)
     platform.sign("core_functioning", "diversity", pace=8)
     platform.fire("expand", days=2)
     platform.grow(pace=20)
     platform.sign("maintenance_plan", pace=9)
     platform.fire("consolidate", days=4)
+    # The platform stopped meeting at its rhythm of eight weeks: it is on the attention list.
+    platform.keep_meeting(8, until_day=440)
     platform.step_back(days=60)
+    exchange.amf_platform(platform)
 
     _login(script, "daan", 522, mistyped_first=True)
     _login(script, "henk", 524)
@@ -978,6 +1199,10 @@ def load_demo(now: datetime | None = None) -> dict[str, int]:
     _venlo(script)
     _amersfoort(script)
     script.run(latest_allowed=now)
+    # What is overdue today is recorded as the tick would (its notifications wait for the
+    # first `lifecycle tick`, so loading the demo never sends mail).
+    with write_transaction():
+        record_overdue(now=now, origin=CLI_ORIGIN)
     return {
         "municipalities": db.session.scalar(select(func.count()).select_from(Municipality)),
         "users": db.session.scalar(select(func.count()).select_from(User)),

@@ -25,9 +25,9 @@ from .composition import facts_for, frozen_composition
 from .workflows import workflow_of
 
 
-def facts_of(network: Network) -> NetworkFacts:
-    """What the automatic items of this network look at (see `composition.facts_for`)."""
-    return facts_for([network])[network.id]
+def facts_of(network: Network, now: datetime | None = None) -> NetworkFacts:
+    """What the automatic items of this network look at on `now` (see `composition.facts_for`)."""
+    return facts_for([network], now)[network.id]
 
 
 def item_states(network_id: int) -> dict[str, ItemState]:
@@ -157,7 +157,7 @@ def _decide(user: User, network_id: int, item_id: str, decision: str, comment: s
                       decided_at=moment)
     if item.watches == "composition" and decision == ItemStatus.APPROVED:
         # What the reviewer judged; a later drift from it makes the sign-off stale.
-        signoff.frozen = frozen_composition(network)
+        signoff.frozen = frozen_composition(network, moment)
     db.session.add(signoff)
     db.session.flush()
     before = {"status": state.status}

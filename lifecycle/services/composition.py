@@ -26,7 +26,7 @@ from ..domain.profiles import ProfileTargets
 from ..domain.workflow import Item
 from ..extensions import db
 from ..models import (ItemState, Meeting, MeetingAttendance, Member, MemberStep, Network,
-                      NetworkProfile, Organisation, User, utcnow)
+                      NetworkProfile, Organisation, User)
 from .audit import append_audit
 from .common import load_network, now_or
 from .workflows import catalogue, growth_rules_of, workflow_of
@@ -72,8 +72,8 @@ def _counts(query) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def facts_for(networks: list[Network]) -> dict[int, NetworkFacts]:
-    """The facts behind every automatic item, for each of these networks."""
+def facts_for(networks: list[Network], now: datetime | None = None) -> dict[int, NetworkFacts]:
+    """The facts behind every automatic item, for each of these networks, as of `now`."""
     ids = [network.id for network in networks]
     if not ids:
         return {}
@@ -89,9 +89,9 @@ def facts_for(networks: list[Network]) -> dict[int, NetworkFacts]:
                       .group_by(MemberStep.network_id))
     active = active_members_of(ids)
     targets = targets_of(ids)
-    core_meetings = _core_meetings(ids)
+    today = local_date(now_or(now))
+    core_meetings = _core_meetings(ids, today)
     mandates = _signed_off_mandates(networks)
-    today = local_date(utcnow())
     return {network.id: NetworkFacts(
         form=network.form, form_justification=network.form_justification,
         roles=tuple(network.roles or ()),
@@ -106,9 +106,8 @@ def facts_for(networks: list[Network]) -> dict[int, NetworkFacts]:
     ) for network in networks}
 
 
-def _core_meetings(network_ids: list[int]) -> dict[int, int]:
-    """Core meetings held with at least two of the network's people, per network."""
-    today = local_date(utcnow())
+def _core_meetings(network_ids: list[int], today: date) -> dict[int, int]:
+    """Core meetings held by `today` with at least two of the network's people, per network."""
     attended = (select(MeetingAttendance.meeting_id, func.count().label("attendees"))
                 .group_by(MeetingAttendance.meeting_id).subquery())
     rows = db.session.execute(
@@ -185,7 +184,7 @@ def limits_of(network: Network, active: int, moment: datetime) -> Limits:
 
 
 def composition_view(network: Network, moment: datetime) -> CompositionView:
-    facts = facts_for([network])[network.id]
+    facts = facts_for([network], moment)[network.id]
     definition = workflow_of(network)
     profile = db.session.get(NetworkProfile, network.id)
     auto_items = [(item, auto_check(item, facts, definition.limits))
@@ -205,9 +204,9 @@ def composition_of(user: User, network_id: int, *, now: datetime | None = None) 
     return composition_view(network, now_or(now))
 
 
-def frozen_composition(network: Network) -> dict:
+def frozen_composition(network: Network, now: datetime | None = None) -> dict:
     """What a reviewer judged when signing off an item that watches the composition."""
-    facts = facts_for([network])[network.id]
+    facts = facts_for([network], now)[network.id]
     return {"figures": facts.composition.as_json(),
             "member_ids": list(facts.composition.member_ids),
             "profile": facts.profile.as_json() if facts.profile else None}
@@ -226,7 +225,7 @@ def recheck_watching_signoffs(network: Network, *, actor_id: int | None, origin:
         ItemState.status == ItemStatus.APPROVED)).all()
     if not states:
         return []
-    facts = facts_for([network])[network.id]
+    facts = facts_for([network], moment)[network.id]
     tolerance = definition.limits.get("diversity_tolerance", 0)
     staled = []
     for state in states:

@@ -47,7 +47,7 @@ def advance_network(user: User, network_id: int, trigger: str, reason: str | Non
                            stage=network.stage)
         firing = engine_of(network).fire(
             stage=network.stage, paused_from=network.paused_from, trigger_id=trigger,
-            statuses=statuses_of(network.id), facts=facts_of(network), reason=reason,
+            statuses=statuses_of(network.id), facts=facts_of(network, moment), reason=reason,
             actor_id=user.id, now=moment,
         )
     except DomainError as exc:

@@ -271,6 +271,38 @@ def test_the_demo_loads_two_municipalities_with_networks_in_most_stages(cli):
 
     verified = cli("audit", "verify")
     assert verified.exit_code == 0 and verified.stdout.startswith("OK: ")
+    _the_demo_shows_networks_alive_between_incidents()
+
+
+def _the_demo_shows_networks_alive_between_incidents() -> None:
+    """Months of meetings, signals, inputs and answers: the dashboard shows something real,
+    and each kind of attention item appears in one of the two municipalities."""
+    from lifecycle.models import Briefing, Meeting, Notification, PolicyInput, Signal
+    from lifecycle.services.attention import attention_list
+    from lifecycle.services.insights import insights_for
+
+    kinds, overdue = set(), 0
+    for municipality in db.session.scalars(select(Municipality)):
+        auditor = db.session.scalars(select(User).where(
+            User.municipality_id == municipality.id).order_by(User.id)).first()
+        entries = attention_list(auditor)
+        kinds |= {entry.item.kind for entry in entries}
+        overdue += len(entries)
+        figures = insights_for(auditor)
+        assert sum(sum(m.values()) for m in figures.signals_by_month.values()) >= 8
+        assert sum(1 for m in figures.signals_by_month.values() if sum(m.values())) >= 5
+        assert figures.on_time_total.on_time and figures.on_time_total.late
+        assert figures.inputs.answered >= 2 and figures.inputs.median_days
+        assert any(stage.median_days for stage in figures.stages)
+    # (A periodic review is due too when the demo is loaded in some months of the year.)
+    assert kinds >= {"meeting_cadence", "mandate_expired", "input_overdue", "signal_overdue",
+                     "members_silent"}, kinds
+    for model in (Meeting, Signal, PolicyInput, Briefing):
+        assert count(model) >= 8, model
+    assert count(PolicyInput, PolicyInput.answered_on.is_not(None)) >= 5
+    # What is overdue today is recorded once, for the first tick to send.
+    assert count(Notification) == overdue
+    assert count(Notification, Notification.sent_at.is_not(None)) == 0
 
 
 def test_no_demo_sign_off_breaks_the_four_eyes_principle(cli):
