@@ -194,3 +194,16 @@ def compose_through_api(as_lead, network_id: int, *, activate: bool) -> None:
                 member["status"], ()):
             stepped = as_lead.post(f"{base}/members/{member_id}/steps", json={"step": step})
             assert stepped.status_code == 200, stepped.get_json()
+
+
+def meet_through_api(as_lead, network_id: int) -> None:
+    """The core meetings `core_functioning` counts, logged through the JSON API."""
+    from datetime import timedelta
+
+    base = f"/api/v1/networks/{network_id}"
+    people = [m["id"] for m in as_lead.get(f"{base}/members").get_json()["items"]][:3]
+    for number in range(CORE_MEETINGS):
+        logged = as_lead.post(f"{base}/meetings", json={
+            "held_on": (date.today() - timedelta(days=30 * (CORE_MEETINGS - number))).isoformat(),
+            "form": "core", "attendee_ids": people, "topics": ["liveability"]})
+        assert logged.status_code == 201, logged.get_json()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, EmailField, HiddenField, PasswordField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (DateField, EmailField, HiddenField, IntegerField, PasswordField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -106,6 +106,30 @@ class EvidenceForm(FlaskForm):
                                   validators=[required(), Length(max=MAX_TEXT)])
     links = TextAreaField(_l("Links"), validators=[Optional(), Length(max=40_000)],
                           description=_l("One link per line, starting with https://"))
+    # The structured details some items record (the page shows those of its item only).
+    details_body = StringField(_l("Decided by"), validators=[Optional(), Length(max=200)],
+                               description=_l("For example: the municipal executive."))
+    details_decided_on = DateField(_l("Date of the decision"), validators=[Optional()])
+    details_reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
+    details_valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    details_every_weeks = IntegerField(_l("Meets every (weeks)"), validators=[Optional()])
+    details_review_on = DateField(_l("Date of the annual review"), validators=[Optional()])
+
+    DETAIL_FIELDS = {
+        "mandate_decision": ("body", "decided_on", "reference", "valid_until"),
+        "meeting_cadence": ("every_weeks",),
+        "annual_review": ("review_on",),
+    }
+
+    def details_for(self, kind: str | None) -> dict | None:
+        """The details the service takes for an item that records `kind` (None for others)."""
+        if kind is None:
+            return None
+        return {name: getattr(self, f"details_{name}").data or None
+                for name in self.DETAIL_FIELDS[kind]}
+
+    def detail_fields(self, kind: str | None) -> list:
+        return [getattr(self, f"details_{name}") for name in self.DETAIL_FIELDS.get(kind, ())]
 
 
 class DecisionForm(FlaskForm):

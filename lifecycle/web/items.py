@@ -153,9 +153,19 @@ def _act(network_id: int, item_id: str, form, ability: str, form_key: str, perfo
 def submit(network_id: int, item_id: str):
     form = EvidenceForm()
     links = [line.strip() for line in (form.links.data or "").splitlines() if line.strip()]
-    return _act(network_id, item_id, form, "submit", "evidence_form",
-                lambda: submit_evidence(current_user, network_id, item_id,
-                                        form.justification.data, links, origin=origin()),
+    check_id(network_id)
+    _network, _checklist, view, _evidence, _signoffs = _load(network_id, item_id)
+
+    def perform():
+        try:
+            submit_evidence(current_user, network_id, item_id, form.justification.data, links,
+                            details=form.details_for(view.item.records), origin=origin())
+        except ValidationFailed as exc:  # "details.valid_until" is the form's details_valid_until
+            exc.errors = {name.replace("details.", "details_"): code
+                          for name, code in exc.errors.items()}
+            raise
+
+    return _act(network_id, item_id, form, "submit", "evidence_form", perform,
                 _("Your evidence has been saved. The item now waits for a sign-off."))
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import compose_through_api, example_details_json
+from tests.builders import compose_through_api, example_details_json, meet_through_api
 
 GATES = {
-    "start_core": ("orientation", "mandate", "church_state"),
-    "expand": ("core_functioning", "diversity"),
-    "consolidate": ("diversity", "maintenance_plan"),
+    "start_core": ("orientation", "mandate", "church_state", "mandate_current"),
+    "expand": ("core_functioning", "diversity", "mandate_current"),
+    "consolidate": ("diversity", "maintenance_plan", "mandate_current"),
 }
 
 
@@ -72,7 +72,7 @@ def test_the_transitions_of_a_new_network_show_what_is_missing(team, network_id)
     assert start["title"]["en"] == "Start the small core" and start["title"]["nl"]
     assert {"checklist": "mandate", "item": "mandate.sponsor_named",
             "reason": "not_submitted"} in start["missing"]
-    assert {m["checklist"] for m in start["missing"]} == {"orientation", "mandate",
+    assert {m["checklist"] for m in start["missing"]} == {"orientation", "mandate", "mandate_current",
                                                          "church_state"}
     # the auto items of `orientation` hold, so they are not missing
     assert not {"orientation.form_justified", "orientation.roles_chosen"} & {
@@ -96,6 +96,8 @@ def test_firing_a_blocked_step_answers_409_with_exactly_the_missing_items(team, 
         {"checklist": "mandate", "item": "mandate.roles_described", "reason": "not_submitted"},
         {"checklist": "mandate", "item": "mandate.resources_settled",
          "reason": "not_submitted"},
+        {"checklist": "mandate_current", "item": "mandate_current.valid",
+         "reason": "auto_not_met"},
     ]
     assert body["missing"] == options_by_trigger(as_lead, network_id)["start_core"]["missing"]
     assert as_lead.get(f"/api/v1/networks/{network_id}").get_json()["stage"] == "orientation"
@@ -115,6 +117,8 @@ def test_a_network_walks_from_orientation_to_maintenance_through_the_api(team, n
     stages = []
     for trigger, checklists in GATES.items():
         assert options_by_trigger(as_lead, network_id)[trigger]["available"] is False
+        if "core_functioning" in checklists:
+            meet_through_api(as_lead, network_id)
         sign_off_through_api(as_lead, as_reviewer, network_id, *checklists)
         option = options_by_trigger(as_lead, network_id)[trigger]
         assert (option["available"], option["missing"]) == (True, [])

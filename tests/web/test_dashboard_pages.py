@@ -7,6 +7,7 @@ from lifecycle.services.checklists import approve_item, submit_evidence
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.uow import write_transaction
 from lifecycle.services.workflows import workflow_of
+from tests.builders import example_details
 from tests.web.clients import logged_in
 
 
@@ -21,8 +22,10 @@ def dashboard_panels(client) -> dict[str, str]:
 
 
 def submit(lead, network, item_id):
+    details = example_details(workflow_of(network).item(item_id).records)
     with write_transaction():
-        submit_evidence(lead, network.id, item_id, f"Toelichting bij {item_id}.")
+        submit_evidence(lead, network.id, item_id, f"Toelichting bij {item_id}.",
+                        details=details)
 
 
 def item_title_en(network, item_id):
@@ -124,7 +127,8 @@ def test_the_blocked_panel_names_the_step_and_every_missing_item(
     panel = dashboard_panels(logged_in(app, lead))["blocked"]
     assert "Netwerk Hoograven" in panel
     assert definition.trigger("start_core").title.en in panel
-    assert f"{len(missing)} items missing" in panel
+    # and the mandate is not current until its decision is signed off
+    assert f"{len(missing) + 1} items missing" in panel
     for item in missing:
         assert item.title.en in panel
     for item in definition.checklist("orientation").items:

@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from lifecycle.domain.audit import AuditDraft
 from lifecycle.domain.errors import GateBlocked
 from lifecycle.extensions import db
-from lifecycle.models import AuditChain, AuditRecord, User
+from lifecycle.models import AuditChain, AuditRecord, Network, User
 from lifecycle.services.audit import append_audit
 from lifecycle.services.checklists import approve_item, submit_evidence
 from lifecycle.services.history import AUDIT_ACTIONS
@@ -21,6 +21,7 @@ from lifecycle.services.networks import update_network
 from lifecycle.services.uow import write_transaction
 from lifecycle.services.workflows import workflow_of
 from lifecycle.web import history as history_pages
+from tests.builders import example_details
 from tests.web.clients import logged_in
 
 ROW_SEQ = re.compile(
@@ -57,8 +58,11 @@ def walk(client, url: str) -> tuple[list[int], list[str]]:
 
 def submit(lead, network, item_id, now=None):
     network_id = network if isinstance(network, int) else network.id
+    details = example_details(workflow_of(db.session.get(Network, network_id))
+                              .item(item_id).records, (now or datetime.now()).date())
     with write_transaction():
-        submit_evidence(lead, network_id, item_id, f"Toelichting bij {item_id}.", now=now)
+        submit_evidence(lead, network_id, item_id, f"Toelichting bij {item_id}.", now=now,
+                        details=details)
 
 
 def network_seqs(network_id: int) -> list[int]:

@@ -16,8 +16,8 @@ from lifecycle.models import Network
 from lifecycle.services.lifecycle import advance_network
 from lifecycle.services.networks import update_network
 from lifecycle.services.uow import write_transaction
-from lifecycle.services.workflows import latest_workflow
-from tests.builders import satisfy_auto_items
+from lifecycle.services.workflows import latest_workflow, workflow_of
+from tests.builders import example_details, satisfy_auto_items
 from tests.conftest import TEST_PASSWORD
 from tests.web.html import tags, text
 
@@ -334,9 +334,12 @@ def test_a_lead_and_a_reviewer_walk_a_network_to_maintenance_through_the_pages(
     for trigger, stage, checklists, next_title in walk:
         satisfy_auto_items(network.id, lead_user, checklists)  # the registers, via the services
         for item_id in manual_items(*checklists):
+            details = example_details(workflow_of(network).item(item_id).records) or {}
             submitted = lead.post(f"{base}/items/{item_id}/bewijs",
                                   data={"justification": f"Zo is {item_id} geregeld.",
-                                        "links": "https://example.org/verslag"})
+                                        "links": "https://example.org/verslag",
+                                        **{f"details_{name}": str(value)
+                                           for name, value in details.items()}})
             approved = reviewer.post(f"{base}/items/{item_id}/aftekenen",
                                      data={"comment": "In orde."})
             assert (submitted.status_code, approved.status_code) == (303, 303)

@@ -44,7 +44,7 @@ TOKEN_OWNER_OR_ADMIN = "the token's owner or an administrator"
 
 SUBMITTED_ITEM = "mandate.sponsor_named"
 APPROVED_ITEM = "orientation.problem_goal"
-OPEN_ITEM = "mandate.decision_recorded"
+OPEN_ITEM = "mandate.roles_described"
 
 MARKER_NETWORK = "Netwerk Zuilen Alfa-Zeven"
 MARKER_LEAD = "Ada Alfa-Lead"
