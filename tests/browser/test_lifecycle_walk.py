@@ -11,7 +11,7 @@ import pytest
 from lifecycle.extensions import db
 from lifecycle.models import User
 from lifecycle.services.workflows import latest_workflow
-from tests.builders import satisfy_auto_items
+from tests.builders import example_details, satisfy_auto_items
 from tests.browser.pages import log_in
 
 
@@ -26,11 +26,14 @@ GATES = {
 }
 
 
-def submit_evidence(page, base_url: str, network_id: int, item_id: str) -> None:
+def submit_evidence(page, base_url: str, network_id: int, item_id: str,
+                    details: dict | None = None) -> None:
     page.goto(f"{base_url}/netwerken/{network_id}/items/{item_id}")
     form = page.locator("form[action$='/bewijs']")
     form.locator("textarea[name=justification]").fill(f"Toelichting bij {item_id}: besproken "
                                                       "met de besturen en vastgelegd.")
+    for name, value in (details or {}).items():  # what the item records, e.g. the mandate
+        form.locator(f"input[name=details_{name}]").fill(str(value))
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
@@ -90,7 +93,8 @@ def test_a_network_is_walked_to_maintenance_and_its_history_read_by_the_auditor(
                     continue
                 if checklist_id == "diversity" and trigger == "consolidate":
                     continue  # still signed off from the expand gate
-                submit_evidence(lead_page, live_server, network_id, item.id)
+                submit_evidence(lead_page, live_server, network_id, item.id,
+                                example_details(item.records))
                 approve(reviewer_page, live_server, network_id, item.id)
         fire(lead_page, live_server, network_id, trigger)
 
