@@ -42,6 +42,29 @@ RULES_BEYOND_THE_SCHEMA = {
     "fire_transition": "some steps of the workflow need a reason",
     "audit_log": "a period must not end before it starts",
     "submit_evidence": "an item takes the structured details of what it records, and only those",
+    # Vocabularies are data loaded at startup, and references point into one network's registers.
+    "create_organisation": "the type and board outcome come from the vocabularies (data)",
+    "update_organisation": "the type, board outcome and approaching user must exist",
+    "create_member": "the characteristics come from the vocabularies; the organisation is the "
+                     "network's own",
+    "update_member": "the characteristics come from the vocabularies; the organisation is the "
+                     "network's own",
+    "take_member_step": "the step must be possible from the person's state, with its outcome",
+    "set_network_profile": "the profile and its targets come from the profiles (data)",
+    "create_meeting": "the form and topics come from the vocabularies; attendees are the "
+                      "network's people; no date in the future",
+    "update_meeting": "the form and topics come from the vocabularies; attendees are the "
+                      "network's people; no date in the future",
+    "add_agreement": "the owner is one of the network's people",
+    "complete_agreement": "no date in the future",
+    "record_signal": "theme, urgency and district come from the vocabularies; the source is one "
+                     "of the network's people; no date in the future",
+    "update_signal": "only a liveability signal has a deeper theme; the source is the network's",
+    "take_signal_step": "a forward names a partner from the vocabulary; close needs a reason",
+    "hand_to_policy": "exactly one source (a signal or an agreement of the network); a due date "
+                      "not in the past",
+    "record_answer": "the answer is not dated before the input or in the future",
+    "share_briefing": "no date in the future",
 }
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "429"]
 
