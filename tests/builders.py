@@ -121,6 +121,7 @@ def satisfy_auto_items(network_id: int, lead, checklist_ids) -> None:
     from lifecycle.models import Network
     from lifecycle.services.workflows import workflow_of
 
+    db.session.commit()  # end a read snapshot older than the network (a live server made it)
     definition = workflow_of(db.session.get(Network, network_id))
     rules = {item.rule for checklist_id in checklist_ids
              for item in definition.checklist(checklist_id).items if item.is_auto}
