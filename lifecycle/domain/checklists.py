@@ -7,9 +7,10 @@ as one a reviewer signs off too (`signoff: true`).
 """
 from __future__ import annotations
 
-from .errors import InvalidTransition, ReasonRequired, ValidationFailed
+from .errors import InvalidTransition, NotAllowed, NotFound, ReasonRequired, ValidationFailed
 from .gates import ItemStatus
-from .permissions import Actor, ScopedNetwork, ensure_can_sign_off, ensure_is_lead_of
+from .permissions import (REVIEWER, Actor, ScopedNetwork, ensure_can_sign_off,
+                          ensure_is_lead_of)
 from .workflow import Item
 
 MAX_TEXT = 10_000
@@ -89,3 +90,33 @@ def revoke(actor: Actor, network: ScopedNetwork, item: Item, status: str,
 def reopen(status: str) -> str:
     """Periodic review: the item must be confirmed again (evidence is kept for reference)."""
     return ItemStatus.OPEN
+
+
+def item_actions(actor: Actor, network: ScopedNetwork, item: Item, status: str,
+                 submitted_by: int | None, *, closed: bool) -> dict[str, bool]:
+    """Which of the acts above this actor may take on this item now, for the pages to offer.
+
+    The same rules as `submit`, `approve`, `reject` and `revoke`: a page shows a form only when
+    its act would pass, and says why a reviewer may not sign off (four eyes) rather than show
+    nothing. The services check the rules again on every request.
+    """
+    def passes(check, *args) -> bool:
+        try:
+            check(*args)
+        except (NotAllowed, NotFound):
+            return False
+        return True
+
+    open_to_change = item.needs_signoff and not closed
+    reviewer = (open_to_change and actor.has(REVIEWER)
+                and network.municipality_id == actor.municipality_id)
+    signs_off = reviewer and passes(ensure_can_sign_off, actor, network, submitted_by)
+    decided = status in (ItemStatus.SUBMITTED, ItemStatus.APPROVED)
+    leads_it = network.lead_id == actor.user_id
+    return {
+        "submit": open_to_change and passes(ensure_is_lead_of, actor, network),
+        "decide": signs_off and status == ItemStatus.SUBMITTED,
+        "revoke": signs_off and status == ItemStatus.APPROVED,
+        "four_eyes_lead": reviewer and leads_it and decided,
+        "four_eyes_own": reviewer and not leads_it and submitted_by == actor.user_id and decided,
+    }

@@ -13,24 +13,44 @@ from flask_login import current_user
 
 from ..domain.errors import (DomainError, InvalidTransition, NotFound, ReasonRequired,
                              ValidationFailed)
-from ..domain.gates import ItemStatus
-from ..domain.permissions import LEAD, REVIEWER
+from ..domain.checklists import item_actions
 from ..services.checklists import (approve_item, checklists_of, item_history, reject_item,
                                    revoke_signoff, submit_evidence)
+from ..services.common import actor_of
 from ..services.uow import write_transaction
 from ..services.workflows import workflow_of
-from .common import apply_field_errors, check_id, flash_domain_error, has_role, origin, \
-    require_login
+from .common import apply_field_errors, check_id, flash_domain_error, origin, require_login
 from .forms import DecisionForm, EvidenceForm, RevokeForm
 
 bp = Blueprint("items", __name__, url_prefix="/netwerken/<int:network_id>/items/<item_id>")
 require_login(bp)
 
-# Plain-language explanations of the auto rules a workflow may use (lifecycle.domain.gates).
+# Plain-language explanations of the auto rules a workflow may use (lifecycle.domain.gates);
+# a test checks that every rule in `AUTO_RULES` has one.
 AUTO_RULE_TEXTS = {
     "network_form_justified": _l("Met when a network form is chosen and its justification has "
                                  "at least 20 characters."),
     "network_roles_chosen": _l("Met when at least one role of the network is chosen."),
+    "organisations_mapped": _l("Met when enough organisations are in the network's register "
+                               "of organisations."),
+    "boards_approached": _l("Met when the boards of enough organisations in the register were "
+                            "approached."),
+    "intakes_held": _l("Met when enough intake conversations are recorded for the network."),
+    "diversity_sectors": _l("Met when the active members cover the sectors and organisation "
+                            "types of the network's profile."),
+    "diversity_communities": _l("Met when the members' organisations reach enough "
+                                "communities."),
+    "diversity_voices": _l("Met when every community the network reaches has enough voices in "
+                           "it."),
+    "diversity_formal_informal": _l("Met when the share of formal key figures is within the "
+                                    "range of the network's profile."),
+    "diversity_age_gender": _l("Met when the active members cover the age bands and genders of "
+                               "the network's profile."),
+    "diversity_member_types": _l("Met when the active members cover the member types of the "
+                                 "network's profile."),
+    "core_meetings_held": _l("Met when enough meetings of the small core took place with its "
+                             "members."),
+    "mandate_valid": _l("Met when the signed-off mandate decision is valid today."),
 }
 
 
@@ -52,24 +72,11 @@ def _load(network_id: int, item_id: str):
 
 
 def _abilities(network, view) -> dict[str, bool]:
-    """Which forms this user gets; the services check the same rules again on every POST."""
-    definition = workflow_of(network)
-    open_to_change = not view.item.is_auto and not definition.is_final(network.stage)
+    """Which forms this user gets; the domain decides, and the services check again on POST."""
     state = view.state
     submitted_by = state.evidence.submitted_by_id if state is not None and state.evidence else None
-    leads_it = network.lead_id == current_user.id
-    own_evidence = submitted_by == current_user.id
-    reviewer_may = has_role(REVIEWER) and not leads_it and not own_evidence
-    return {
-        "submit": open_to_change and has_role(LEAD) and leads_it,
-        "decide": open_to_change and reviewer_may and view.status == ItemStatus.SUBMITTED,
-        "revoke": open_to_change and reviewer_may and view.status == ItemStatus.APPROVED,
-        # A reviewer who may not sign off is told why, rather than finding no form.
-        "four_eyes_lead": open_to_change and has_role(REVIEWER) and leads_it
-        and view.status in (ItemStatus.SUBMITTED, ItemStatus.APPROVED),
-        "four_eyes_own": open_to_change and has_role(REVIEWER) and not leads_it and own_evidence
-        and view.status in (ItemStatus.SUBMITTED, ItemStatus.APPROVED),
-    }
+    return item_actions(actor_of(current_user), network, view.item, view.status, submitted_by,
+                        closed=workflow_of(network).is_final(network.stage))
 
 
 def _render(network_id: int, item_id: str, *, evidence_form: EvidenceForm | None = None,

@@ -106,23 +106,24 @@ def build_full_municipality(make_user, make_network, sign_off, *,
     _evidence(lead, orientation, "orientation.problem_goal",
               ["https://www.utrecht.nl/bestuur-en-organisatie/",
                "https://www.nctv.nl/onderwerpen/sociale-stabiliteit"])
-    _evidence(lead, orientation, "orientation.stakeholders_mapped")
-    _in_transaction(approve_item, reviewer, orientation, "orientation.stakeholders_mapped",
-                    "Akkoord, de krachtenveldanalyse is volledig.")
-    _evidence(lead, orientation, "orientation.boards_approached")
-    _in_transaction(reject_item, reviewer, orientation, "orientation.boards_approached",
-                    "De besturen van de sportclubs ontbreken nog.")
-    _evidence(lead, orientation, "orientation.intakes_held")
-    _in_transaction(approve_item, reviewer, orientation, "orientation.intakes_held", "Akkoord.")
-    _in_transaction(revoke_signoff, reviewer, orientation, "orientation.intakes_held",
-                    "Twee intakegesprekken zijn nog niet gevoerd.")
+    _evidence(lead, orientation, "church_state.public_purpose")
+    _in_transaction(approve_item, reviewer, orientation, "church_state.public_purpose",
+                    "Akkoord, het publieke doel is helder beschreven.")
+    _evidence(lead, orientation, "church_state.no_faith_content")
+    _in_transaction(reject_item, reviewer, orientation, "church_state.no_faith_content",
+                    "De afspraken over bijeenkomsten in gebedshuizen ontbreken nog.")
+    _evidence(lead, orientation, "church_state.equal_treatment")
+    _in_transaction(approve_item, reviewer, orientation, "church_state.equal_treatment",
+                    "Akkoord.")
+    _in_transaction(revoke_signoff, reviewer, orientation, "church_state.equal_treatment",
+                    "Twee levensbeschouwelijke organisaties zijn nog niet benaderd.")
     place.networks["orientation"] = orientation
     place.items.update({
         "open": (orientation, "mandate.decision_recorded"),
         "submitted": (orientation, "orientation.problem_goal"),
-        "approved": (orientation, "orientation.stakeholders_mapped"),
-        "rejected": (orientation, "orientation.boards_approached"),
-        "revoked": (orientation, "orientation.intakes_held"),
+        "approved": (orientation, "church_state.public_purpose"),
+        "rejected": (orientation, "church_state.no_faith_content"),
+        "revoked": (orientation, "church_state.equal_treatment"),
         "auto": (orientation, "orientation.form_justified"),
     })
 

@@ -218,3 +218,62 @@ class TestPermissions:
             ensure_in_scope(cast.outsider, network.municipality_id)
         with pytest.raises(NotFound):
             ensure_can_sign_off(cast.outsider, network, submitted_by=None)
+
+
+class TestWhatThePagesOffer:
+    """`item_actions` is what the item page asks before it shows a form: it must agree with
+    the acts themselves for every actor, status and kind of item, or a page would offer a form
+    the service refuses (or hide one the user may use)."""
+
+    KINDS = {"sign-off item": SIGN_OFF_ITEM, "auto item": AUTO_ITEM,
+             "auto item with a sign-off": "orientation.stakeholders_mapped"}
+
+    @staticmethod
+    def _passes(act) -> bool:
+        try:
+            act()
+        except (NotAllowed, NotFound, InvalidTransition):
+            return False
+        return True
+
+    @pytest.mark.parametrize("kind", KINDS)
+    @pytest.mark.parametrize("status", [ItemStatus.OPEN, ItemStatus.SUBMITTED,
+                                        ItemStatus.APPROVED, ItemStatus.REJECTED])
+    @pytest.mark.parametrize("submitter", [None, "lead", "reviewer"])
+    def test_the_offered_forms_are_exactly_the_acts_that_pass(self, cast, network, definition,
+                                                              kind, status, submitter):
+        item = definition.item(self.KINDS[kind])
+        submitted_by = getattr(cast, submitter).user_id if submitter else None
+        for who in ("lead", "other_lead", "reviewer", "second_reviewer", "lead_reviewer",
+                    "auditor", "admin", "outsider"):
+            actor = getattr(cast, who)
+            offered = rules.item_actions(actor, network, item, status, submitted_by,
+                                         closed=False)
+            expected = {
+                "submit": self._passes(lambda: rules.submit(actor, network, item, status,
+                                                            JUSTIFICATION)),
+                "decide": self._passes(lambda: rules.approve(actor, network, item, status,
+                                                             submitted_by)),
+                "revoke": self._passes(lambda: rules.revoke(actor, network, item, status,
+                                                            submitted_by, "Niet meer juist.")),
+            }
+            assert {act: offered[act] for act in expected} == expected, (who, kind, status)
+
+    def test_a_closed_network_offers_no_form(self, cast, network, item):
+        for who in ("lead", "reviewer"):
+            offered = rules.item_actions(getattr(cast, who), network, item,
+                                         ItemStatus.SUBMITTED, cast.lead.user_id, closed=True)
+            assert not any(offered.values())
+
+    def test_a_reviewer_who_may_not_sign_off_is_told_why(self, cast, network, item):
+        lead_network = replace(network, lead_id=cast.lead_reviewer.user_id)
+        as_lead = rules.item_actions(cast.lead_reviewer, lead_network, item,
+                                     ItemStatus.SUBMITTED, cast.lead_reviewer.user_id,
+                                     closed=False)
+        assert as_lead["four_eyes_lead"] and not as_lead["decide"]
+        own = rules.item_actions(cast.reviewer, network, item, ItemStatus.APPROVED,
+                                 cast.reviewer.user_id, closed=False)
+        assert own["four_eyes_own"] and not own["revoke"]
+        open_item = rules.item_actions(cast.reviewer, network, item, ItemStatus.OPEN, None,
+                                       closed=False)
+        assert not open_item["four_eyes_own"] and not open_item["four_eyes_lead"]

@@ -212,6 +212,27 @@ def test_an_automatic_item_shows_its_outcome_and_no_forms(cast, browse):
     assert "This item is checked automatically." in text(refused)
 
 
+def test_an_automatic_item_that_needs_a_sign_off_shows_its_outcome_and_the_forms(cast, browse):
+    lead, reviewer, network = cast
+    item_id = "orientation.stakeholders_mapped"  # auto (organisations_mapped) + signoff: true
+
+    page = text(browse(lead).get(item_url(network.id, item_id)))
+    assert "Automatic: not met" in page and "Open" in page
+    assert "Met when enough organisations are in the network's register" in page
+    assert tags(page, "textarea", name="justification")
+
+    submit(lead, network, item_id, "Krachtenveldanalyse besproken met de wijkregisseur.")
+    for_reviewer = text(browse(reviewer).get(item_url(network.id, item_id)))
+    assert 'action="/netwerken/%d/items/%s/aftekenen"' % (network.id, item_id) in for_reviewer
+
+
+def test_every_automatic_rule_is_explained_on_its_item_page():
+    from lifecycle.domain.workflow import AUTO_RULES
+    from lifecycle.web.items import AUTO_RULE_TEXTS
+
+    assert set(AUTO_RULE_TEXTS) == set(AUTO_RULES)
+
+
 def test_a_lead_of_another_network_gets_no_evidence_form_and_is_refused(cast, make_user,
                                                                         browse):
     _lead, _reviewer, network = cast
