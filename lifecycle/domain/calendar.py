@@ -2,7 +2,7 @@
 
 Working days skip Saturdays, Sundays and Dutch public holidays (as the `holidays` package lists
 them for the Netherlands: New Year's Day, Easter, King's Day, Ascension Day, Whitsun, Christmas,
-and Liberation Day in the years it is a day off). A deadline of n working days counts the working
+Good Friday, and Liberation Day in the years it is a day off). A deadline of n working days counts the working
 days after the day something came in; something that comes in on a weekend or a holiday starts
 counting on the next working day, as Signalen does. A deadline ends at midnight local time at
 the end of its last day, whatever the daylight-saving time is then.
