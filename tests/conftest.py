@@ -287,10 +287,22 @@ def smtp_sink():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
     handler.port = port
+    running = []
+
+    def start():
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        running.append(controller)
+
+    def stop():
+        while running:
+            running.pop().stop()
+
+    # A test can take the server away and bring it back on the same port (a failing send).
+    handler.start, handler.stop = start, stop
+    start()
     try:
         yield handler
     finally:
-        controller.stop()
+        stop()

@@ -1,10 +1,10 @@
 """Days and deadlines on the Dutch calendar, in Europe/Amsterdam.
 
 Working days skip Saturdays, Sundays and Dutch public holidays (as the `holidays` package lists
-them for the Netherlands: New Year's Day, Easter, King's Day, Ascension Day, Whitsun, Christmas,
-Good Friday, and Liberation Day in the years it is a day off). A deadline of n working days counts the working
-days after the day something came in; something that comes in on a weekend or a holiday starts
-counting on the next working day, as Signalen does. A deadline ends at midnight local time at
+them for the Netherlands: New Year's Day, Good Friday, Easter, King's Day, Ascension Day,
+Whitsun, Christmas, and Liberation Day in the years it is a day off). A deadline of n working
+days counts the working days after the day something came in; something that comes in on a
+weekend or a holiday starts counting on the next working day, as Signalen does. A deadline ends at midnight local time at
 the end of its last day, whatever the daylight-saving time is then.
 
 Every function takes the clock as an argument, so tests can put it anywhere.
