@@ -4,6 +4,10 @@ SQLite gets WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` for write t
 with a plain deferred `BEGIN`, a transaction that reads before it writes fails at once with
 "database is locked" when another writer is active, and the busy timeout does not help.
 Read-only requests keep a deferred `BEGIN`, so readers never queue behind writers.
+
+`synchronous` is FULL by default: in WAL mode, NORMAL can lose the last committed transactions
+on a power cut, and the audit trail must not lose a committed record. `SQLITE_SYNCHRONOUS=NORMAL`
+trades that for speed (see the README's configuration and `bench/transitions.py`).
 """
 from __future__ import annotations
 
@@ -16,10 +20,14 @@ from sqlalchemy.engine import Engine
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_SYNCHRONOUS_LEVELS = ("FULL", "NORMAL", "EXTRA")
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, *, synchronous: str = "FULL") -> None:
     """Install the per-dialect connection hooks on `engine` (idempotent per engine)."""
+    if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS: give one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}, "
+                         f"not {synchronous!r}")
     if engine.dialect.name != "sqlite" or getattr(engine, "_voelspriet_configured", False):
         return
     engine._voelspriet_configured = True
@@ -32,7 +40,7 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
