@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..domain.audit import RESULT_REFUSED, AuditDraft
 from ..domain.errors import DomainError, NotAllowed, NotFound, ReadOnly
@@ -31,7 +32,8 @@ def load_network(user: User, network_id: int, *, for_update: bool = False) -> Ne
         Network.id == network_id, Network.municipality_id == user.municipality_id
     )
     if for_update:
-        query = query.with_for_update(of=Network)
+        # A write needs the row, not its lead and their roles: they load only when used.
+        query = query.with_for_update(of=Network).options(lazyload(Network.lead))
     network = db.session.scalars(query).one_or_none()
     if network is None:
         raise NotFound("No such network.")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..domain.audit import AuditDraft
 from ..domain.calendar import local_date
@@ -54,8 +55,12 @@ def member_states() -> tuple[str, ...]:
 
 
 def active_members_of(network_ids: list[int]) -> dict[int, list[Member]]:
+    # Their organisations come in the same query; who approached an organisation's board
+    # is not a composition fact, so that user is not loaded.
     rows = db.session.scalars(select(Member).where(Member.network_id.in_(network_ids),
                                                    Member.status.in_(member_states()))
+                              .options(joinedload(Member.organisation)
+                                       .lazyload(Organisation.board_approached_by))
                               .order_by(Member.id))
     grouped: dict[int, list[Member]] = defaultdict(list)
     for member in rows:
@@ -108,12 +113,13 @@ def facts_for(networks: list[Network], now: datetime | None = None) -> dict[int,
 
 def _core_meetings(network_ids: list[int], today: date) -> dict[int, int]:
     """Core meetings held by `today` with at least two of the network's people, per network."""
-    attended = (select(MeetingAttendance.meeting_id, func.count().label("attendees"))
-                .group_by(MeetingAttendance.meeting_id).subquery())
+    # Counted over these networks' meetings only, so the cost never grows with all the data.
     rows = db.session.execute(
-        select(Meeting.network_id, Meeting.form, attended.c.attendees, Meeting.held_on)
-        .join(attended, attended.c.meeting_id == Meeting.id)
-        .where(Meeting.network_id.in_(network_ids))).all()
+        select(Meeting.network_id, Meeting.form, func.count(MeetingAttendance.member_id),
+               Meeting.held_on)
+        .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
+        .where(Meeting.network_id.in_(network_ids))
+        .group_by(Meeting.id, Meeting.network_id, Meeting.form, Meeting.held_on)).all()
     grouped: dict[int, list] = defaultdict(list)
     for network_id, form, attendees, held_on in rows:
         grouped[network_id].append((form, attendees, held_on))
