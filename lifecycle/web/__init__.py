@@ -69,6 +69,7 @@ def _is_api_request() -> bool:
 def register_web(app: Flask) -> None:
     from . import (account, admin, api_reference, auth, dashboard, health, history, i18n,
                    items, networks, pages, security)
+    from . import exchange, meetings, overview, signals
 
     login_manager.user_loader(load_session_user)
     # Flashed texts are stored in the server-side session, which holds plain strings only.
@@ -80,6 +81,8 @@ def register_web(app: Flask) -> None:
 
     for feature in (auth, i18n, dashboard, networks, items, history, account, security, admin,
                     api_reference, pages, health):
+        app.register_blueprint(feature.bp)
+    for feature in (meetings, signals, exchange, overview):
         app.register_blueprint(feature.bp)
 
     @app.route("/assets/<path:filename>")

@@ -1,4 +1,5 @@
-"""The dashboard: my networks by stage, items waiting for my sign-off, networks blocked at a gate.
+"""The dashboard: my networks by stage, items waiting for my sign-off, networks blocked at a gate,
+the attention list of the municipality and my notifications.
 
 One service call (`dashboard_for`) gathers all three panels; this module only adds the workflow
 texts (stage, step and item titles) in the user's language.
@@ -12,6 +13,8 @@ from flask_login import current_user
 from ..domain.errors import NotFound
 from ..domain.permissions import LEAD, REVIEWER
 from ..domain.workflow import WorkflowDefinition
+from ..notices import reason_text
+from ..services.attention import attention_list, notifications_for
 from ..services.dashboard import DASHBOARD_LIMIT, dashboard_for
 from ..services.workflows import all_workflows, latest_workflow
 from .common import localized, require_login
@@ -92,4 +95,24 @@ def index():
         waiting=waiting,
         blocked=blocked,
         panel_limit=DASHBOARD_LIMIT,
+        attention=_attention_rows(user),
+        notifications=[(n, reason_text(n.kind, n.due_on, n.details))
+                       for n in notifications_for(user)],
     )
+
+
+def _attention_rows(user) -> list[dict]:
+    """The municipality's attention list, most overdue first, each with its reason and where
+    to act on it (the signal or input it is about, else the network)."""
+    rows = []
+    for entry in attention_list(user):
+        item, network = entry.item, entry.network
+        if item.kind == "signal_overdue" and item.ref:
+            target = ("signals.signal", {"network_id": network.id, "signal_id": int(item.ref)})
+        elif item.kind == "input_overdue":
+            target = ("exchange.exchange", {"network_id": network.id})
+        else:
+            target = ("networks.detail", {"network_id": network.id})
+        rows.append({"item": item, "network": network, "target": target,
+                     "reason": reason_text(item.kind, item.due_on, item.details)})
+    return rows

@@ -17,6 +17,9 @@ from ..domain.errors import (Conflict, DomainError, GateBlocked, NotAllowed, Not
 from ..domain.permissions import ADMIN, LEAD
 from ..models import utcnow
 from ..services.checklists import checklists_of, reopened_items
+from ..domain.permissions import may_read_people
+from ..services.common import actor_of
+from ..services.feedback import exchange_by_quarter
 from ..services.history import full_network_history
 from ..services.lifecycle import advance_network, stage_timeline, transition_options
 from ..services.networks import (create_network, get_network, leads_of_municipality,
@@ -260,6 +263,8 @@ def _render_detail(network_id: int, posted_step: TransitionForm | None = None,
         posted_step=posted_step, form_labels=FORM_LABELS, level_labels=LEVEL_LABELS,
         roles_text=", ".join(str(ROLE_LABELS.get(role, role)) for role in network.roles or ()),
         missing_reason_text=missing_reason_text,
+        exchange_quarters=exchange_by_quarter(current_user, network_id),
+        may_see_people=may_read_people(actor_of(current_user), network),
     ), status
 
 

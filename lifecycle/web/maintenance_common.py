@@ -1,0 +1,84 @@
+"""What the maintenance pages share: the vocabularies' titles in the user's language, loading a
+network for a page, and answering a POST.
+
+The vocabularies (meeting forms, signal themes, urgencies, partners, the signal's states and
+steps) are data; `term` looks up a title for a template, `choices` builds a select's options.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..domain.errors import DomainError, NotFound
+from ..domain.permissions import LEAD
+from ..services.networks import get_network
+from ..services.workflows import catalogue, workflow_of
+from .common import check_id, flash_domain_error, has_role, localized
+
+# An agreement without a person of the register as its owner is the lead's.
+LEAD_OWNER_LABEL = _l("The project lead")
+
+
+def _terms(vocabulary: str):
+    rules = catalogue().signal_rules
+    pipeline = catalogue().signal_pipeline
+    return {
+        "meeting_forms": catalogue().vocabularies.meeting_forms,
+        "themes": rules.themes,
+        "urgencies": rules.urgencies,
+        "partners": rules.partners,
+        "signal_states": pipeline.states,
+        "signal_steps": pipeline.steps,
+    }[vocabulary]
+
+
+def term(vocabulary: str, term_id: str | None) -> str:
+    """The title of a term in the user's language; the bare id if the data lacks it."""
+    if term_id is None:
+        return ""
+    found = next((t for t in _terms(vocabulary) if t.id == term_id), None)
+    return localized(found.title) if found is not None else str(term_id)
+
+
+def choices(vocabulary: str) -> list[tuple[str, str]]:
+    return [(t.id, localized(t.title)) for t in _terms(vocabulary)]
+
+
+def see_other(endpoint: str, **values):
+    """Answer a POST with 303, so reloading the next page never repeats the action."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def network_or_404(network_id: int):
+    try:
+        return get_network(current_user, check_id(network_id))
+    except NotFound:
+        abort(404)
+
+
+def is_lead_of(network) -> bool:
+    return has_role(LEAD) and network.lead_id == current_user.id
+
+
+def is_closed(network) -> bool:
+    return workflow_of(network).is_final(network.stage)
+
+
+def require_lead(network) -> None:
+    """Forms that only the network's lead gets: anyone else is refused with 403."""
+    if not is_lead_of(network):
+        abort(403)
+
+
+def refused(exc: DomainError, endpoint: str, **values):
+    """A POST the domain refused: say why in a flash message and go back (303); something
+    out of scope is simply not found."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    flash_domain_error(exc)
+    return see_other(endpoint, **values)
+
+
+def register_template_helpers(bp) -> None:
+    bp.add_app_template_global(term, "term")
