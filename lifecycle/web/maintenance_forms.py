@@ -114,7 +114,7 @@ class SignalForm(FlaskForm):
     reported_on = DateField(_l("Date"), validators=[required()],
                             description=_l("When the signal came in."))
     theme = SelectField(_l("Theme"), validators=[required()])
-    district = SelectField(_l("District"), validate_choice=True)
+    district = SelectField(_l("District"), validate_choice=False)
     district_name = StringField(_l("District"), validators=[Optional(), Length(max=80)])
     description = TextAreaField(
         _l("Description"), validators=[required(), Length(max=MAX_DESCRIPTION)],
