@@ -30,6 +30,7 @@ from lifecycle.services.accounts import create_token
 from lifecycle.services.checklists import approve_item, submit_evidence
 from lifecycle.services.uow import write_transaction
 from tests.conftest import TEST_PASSWORD
+from tests.web import maintenance_access
 
 SKIPPED_BLUEPRINTS = {"auth", "i18n"}
 SKIPPED_ENDPOINTS = {"static", "vendor_asset"}
@@ -111,6 +112,7 @@ ACCESS: dict[str, Access] = {
     "health.healthz": Access(PUBLIC),
     "health.readyz": Access(PUBLIC),
 }
+ACCESS.update(maintenance_access.access_rules(Access, ANYONE, NETWORK_LEAD))
 
 # Users of municipality A: the key, their roles, and whether they lead network N.
 A_USERS = {
@@ -150,6 +152,8 @@ def admits(access: Access, user_key: str, roles: tuple[str, ...]) -> bool:
         return "reviewer" in roles and user_key != "network_lead"
     if access.admits == TOKEN_OWNER_OR_ADMIN:
         return user_key == "network_lead" or "admin" in roles
+    if access.admits == maintenance_access.PEOPLE_READERS:
+        return maintenance_access.admits_people_reader(user_key, roles)
     return any(role in roles for role in access.admits)
 
 
@@ -175,8 +179,14 @@ class World:
         with write_transaction():
             self.token = create_token(lead, label="A's script")
         self.token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == lead.id))
+        self.maintenance_ids = maintenance_access.build_maintenance(lead, self.network_id)
         self._clients: dict[str, Any] = {}
         self.acting: str | None = None
+
+    def signal_version(self) -> int:
+        from lifecycle.models import Signal
+
+        return db.session.get(Signal, self.maintenance_ids["signal_id"]).version
 
     def network_version(self) -> int:
         return db.session.scalar(select(Network.version).where(Network.id == self.network_id))
@@ -206,7 +216,8 @@ class World:
 
     def url(self, rule, access: Access) -> str:
         fillers = {"network_id": self.network_id, "item_id": access.item_id,
-                   "token_id": self.token_id, "user_id": self.users["other_lead"].id}
+                   "token_id": self.token_id, "user_id": self.users["other_lead"].id,
+                   **self.maintenance_ids}
         unknown = set(rule.arguments) - set(fillers)
         assert not unknown, (f"{rule.rule}: this test does not know how to fill {unknown}; "
                              "teach World.url about it")
