@@ -20,7 +20,8 @@ from tests.conftest import TEST_PASSWORD, next_totp_code
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-NOT_PAGES = {"static", "vendor_asset", "health.healthz", "health.readyz"}  # files and JSON
+NOT_PAGES = {"static", "vendor_asset", "health.healthz", "health.readyz",
+             "overview.download"}  # files, JSON and CSV
 ROLES = ("lead", "reviewer", "auditor", "admin")
 
 _axe = Axe()
@@ -54,6 +55,9 @@ class Municipality:
     users: dict[str, object]
     networks: dict[str, int] = field(default_factory=dict)
     items: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # The maintenance network's meeting, agreement, signals and inputs for policy, by what
+    # they show (see `_keep_alive`).
+    exchange: dict[str, int] = field(default_factory=dict)
 
     def email(self, role: str) -> str:
         return self.users[role].email
@@ -148,6 +152,7 @@ def build_full_municipality(make_user, make_network, sign_off, *,
         _fire(lead, maintenance, trigger)
     place.networks["maintenance"] = maintenance
     place.items["stale"] = (maintenance, "mandate.sponsor_named")
+    place.exchange = _keep_alive(lead, maintenance)
 
     paused = make_network(lead, name="Ouders in Zuilen", level="individual").id
     sign_off(_network(paused), lead, reviewer, *gate_one)
@@ -173,6 +178,49 @@ def build_full_municipality(make_user, make_network, sign_off, *,
     old = next(token for token in list_tokens(lead) if token.label == "Oude koppeling")
     _in_transaction(revoke_token, lead, old.id)
     return place
+
+
+def _keep_alive(lead, network_id: int) -> dict[str, int]:
+    """Between incidents: a meeting with an agreement, a signal still to assess, a liveability
+    signal, an input for policy with its answer and one without, and a briefing."""
+    from datetime import date, timedelta
+
+    from lifecycle.services.feedback import hand_to_policy, record_answer, share_briefing
+    from lifecycle.services.meetings import create_meeting
+    from lifecycle.services.registers import list_members
+    from lifecycle.services.signals import record_signal
+
+    today = date.today()
+    people = [m.id for m in _in_transaction(list_members, lead, network_id).items]
+    meeting = _in_transaction(create_meeting, lead, network_id, {
+        "held_on": today - timedelta(days=3), "form": "plenary", "attendee_ids": people[:4],
+        "topics": ["liveability", "polarisation"],
+        "notes": "Beeld van de wijk gedeeld; afgesproken de jongerenwerkers te vragen wat zij zien.",
+        "agreements": [{"text": "De jongerenwerkers uitnodigen voor de volgende bijeenkomst.",
+                        "owner_member_id": people[0], "due_on": today + timedelta(days=21)},
+                       {"text": "Een plek voor jongeren in de avond bespreken met de gemeente.",
+                        "owner_member_id": None, "due_on": today + timedelta(days=30)}]})
+    signal = _in_transaction(record_signal, lead, network_id, {
+        "reported_on": today, "theme": "tension_between_groups", "district": "Zuilen",
+        "description": "Onrust tussen groepen jongeren bij het winkelcentrum.",
+        "urgency": "high", "source_member_id": people[1]})
+    liveability = _in_transaction(record_signal, lead, network_id, {
+        "reported_on": today - timedelta(days=2), "theme": "liveability",
+        "description": "Steeds meer klachten over afval rond het buurthuis.", "urgency": "low"})
+    answered = _in_transaction(hand_to_policy, lead, network_id, {
+        "signal_id": liveability.id, "summary": "Meer afvalbakken en een schoonmaakactie.",
+        "recipient": "Afdeling Openbare Ruimte", "due_on": today + timedelta(days=14)})
+    _in_transaction(record_answer, lead, network_id, answered.id,
+                    {"answer": "Er komen drie afvalbakken bij en in mei is er een actie."})
+    waiting = _in_transaction(hand_to_policy, lead, network_id, {
+        "agreement_id": meeting.agreements[1].id,
+        "summary": "Jongeren missen een plek om 's avonds samen te komen.",
+        "recipient": "Afdeling Jeugd", "due_on": today + timedelta(days=30)})
+    _in_transaction(share_briefing, lead, network_id, {
+        "kind": "briefing", "title": "Toelichting op het jongerenbeleid",
+        "summary": "De wethouder lichtte de plannen voor het jongerenwerk toe."})
+    return {"meeting": meeting.id, "agreement": meeting.agreements[0].id,
+            "signal": signal.id, "liveability": liveability.id, "waiting_input": waiting.id}
 
 
 def build_empty_municipality(make_user, *, name: str = "Venlo") -> Municipality:

@@ -289,6 +289,82 @@ def _admin_tokens(world):
             Visit("all API tokens, none", "admin", "/beheer/tokens", municipality="empty")]
 
 
+# --- keeping a network alive: meetings, signals, the exchange, the overview -------------------
+
+def kept(world, key: str) -> int:
+    return world["full"].exchange[key]
+
+
+def _meetings(world):
+    return [Visit("meetings", "lead", network(world, "maintenance", "/bijeenkomsten"),
+                  shows="main table tbody tr"),
+            Visit("meetings", "auditor", network(world, "maintenance", "/bijeenkomsten")),
+            Visit("meetings, none yet", "lead", network(world, "orientation", "/bijeenkomsten"),
+                  shows="main:not(:has(table))")]
+
+
+def _meeting(world):
+    path = network(world, "maintenance", f"/bijeenkomsten/{kept(world, 'meeting')}")
+    return [Visit("meeting", "lead", path, shows="form[action$='/gedaan']"),
+            Visit("meeting", "reviewer", path, shows="main:not(:has(form[action$='/gedaan']))")]
+
+
+def _new_meeting(world):
+    return [Visit("log a meeting", "lead", network(world, "maintenance", "/bijeenkomsten/nieuw"),
+                  shows="input[name=attendee_ids]"),
+            Visit("log a meeting, nobody in the register", "lead",
+                  network(world, "orientation", "/bijeenkomsten/nieuw"),
+                  shows="main:not(:has(input[name=attendee_ids]))")]
+
+
+def _signals(world):
+    return [Visit("signals", "lead", network(world, "maintenance", "/signalen"),
+                  shows="main table .utrecht-status-badge"),
+            Visit("signals", "admin", network(world, "maintenance", "/signalen")),
+            Visit("signals, none yet", "lead", network(world, "orientation", "/signalen"),
+                  shows="main:not(:has(table))")]
+
+
+def _signal(world):
+    signal = network(world, "maintenance", f"/signalen/{kept(world, 'signal')}")
+    liveability = network(world, "maintenance", f"/signalen/{kept(world, 'liveability')}")
+    return [Visit("signal, its steps", "lead", signal,
+                  shows="form:has(input[name=step][value=forward]) select[name=partner_kind]"),
+            Visit("signal, liveability", "lead", liveability,
+                  shows="form[action$='/dieper-thema']"),
+            Visit("signal", "auditor", signal, shows="main:not(:has(form[action$='/stap']))")]
+
+
+def _new_signal(world):
+    return [Visit("record a signal", "lead", network(world, "maintenance", "/signalen/nieuw"),
+                  shows="main .utrecht-alert--warning")]
+
+
+def _exchange(world):
+    return [Visit("exchange", "lead", network(world, "maintenance", "/uitwisseling"),
+                  shows="form[action$='/antwoord']"),
+            Visit("exchange", "other_lead", network(world, "maintenance", "/uitwisseling"),
+                  shows="main:not(:has(form[action$='/antwoord']))"),
+            Visit("exchange, nothing yet", "lead", network(world, "orientation", "/uitwisseling"))]
+
+
+def _signal_to_policy(world):
+    return [Visit("hand a signal to policy", "lead", network(
+        world, "maintenance", f"/signalen/{kept(world, 'signal')}/naar-beleid"))]
+
+
+def _agreement_to_policy(world):
+    return [Visit("hand an agreement to policy", "lead", network(
+        world, "maintenance", f"/bijeenkomsten/{kept(world, 'meeting')}/afspraken/"
+        f"{kept(world, 'agreement')}/naar-beleid"))]
+
+
+def _overview(world):
+    return [*(Visit("overview", role, "/overzicht", shows="main svg[role=img] title")
+              for role in ROLES),
+            Visit("overview, no data yet", "auditor", "/overzicht", municipality="empty")]
+
+
 PAGE_PLAN = {
     "auth.root": _root,
     "auth.second_step": _second_step,
@@ -314,6 +390,16 @@ PAGE_PLAN = {
     "networks.dossier": _network_dossier,
     "history.audit_log": _audit_log,
     "account.tokens": _tokens,
+    "meetings.list_network_meetings": _meetings,
+    "meetings.meeting": _meeting,
+    "meetings.new_meeting": _new_meeting,
+    "signals.list_network_signals": _signals,
+    "signals.signal": _signal,
+    "signals.new_signal": _new_signal,
+    "exchange.exchange": _exchange,
+    "exchange.signal_to_policy": _signal_to_policy,
+    "exchange.agreement_to_policy": _agreement_to_policy,
+    "overview.index": _overview,
 }
 
 def expire_the_form(page) -> int:
@@ -518,6 +604,68 @@ def _admin_revoke_token(world):
                   shows="main .utrecht-alert--ok")]
 
 
+def _meeting_errors(world):
+    return [Visit("log a meeting, submitted empty", "lead",
+                  network(world, "maintenance", "/bijeenkomsten/nieuw"),
+                  act=submit_in("main form", {"agreement_1_text": "Iets zonder datum."}),
+                  status=422, shows=FIELD_ERROR)]
+
+
+def _agreement_done(world):
+    return [Visit("meeting, agreement done", "lead", network(
+        world, "maintenance", f"/bijeenkomsten/{kept(world, 'meeting')}"),
+        act=submit_in(f"form[action$='/afspraken/{kept(world, 'agreement')}/gedaan']"),
+        shows="main .utrecht-alert--ok")]
+
+
+def _signal_errors(world):
+    return [Visit("record a signal, submitted empty", "lead",
+                  network(world, "maintenance", "/signalen/nieuw"), act=submit_in("main form"),
+                  status=422, shows=FIELD_ERROR)]
+
+
+def _signal_step_errors(world):
+    return [Visit("signal, forwarded without a partner's name", "lead", network(
+        world, "maintenance", f"/signalen/{kept(world, 'signal')}"),
+        act=submit_in("form:has(input[name=step][value=forward])"), status=422,
+        shows=FIELD_ERROR),
+        Visit("signal, assessed and then acted on", "lead", network(
+            world, "maintenance", f"/signalen/{kept(world, 'liveability')}"),
+            act=then(submit_in("form:has(input[name=step][value=assess])"),
+                     submit_in("form:has(input[name=step][value=act])")),
+            shows="main .utrecht-alert--ok")]
+
+
+def _deeper_theme(world):
+    return [Visit("signal, deeper theme saved", "lead", network(
+        world, "maintenance", f"/signalen/{kept(world, 'liveability')}"),
+        act=then(lambda page: page.select_option("select[name=deeper_theme]",
+                                                 "tension_between_groups") and 0,
+                 submit_in("form[action$='/dieper-thema']")),
+        shows="main .utrecht-alert--ok")]
+
+
+def _answer_errors(world):
+    return [Visit("exchange, an empty answer", "lead",
+                  network(world, "maintenance", "/uitwisseling"),
+                  act=submit_in(f"form[action$='/inbreng/{kept(world, 'waiting_input')}/antwoord']"),
+                  status=422, shows=FIELD_ERROR)]
+
+
+def _briefing_errors(world):
+    return [Visit("exchange, an empty briefing", "lead",
+                  network(world, "maintenance", "/uitwisseling"),
+                  act=submit_in("form[action$='/briefing']"), status=422, shows=FIELD_ERROR)]
+
+
+def _policy_errors(path_of):
+    def plan(world):
+        return [Visit("hand to policy, without a summary", "lead", path_of(world),
+                      act=submit_in("main form", {"summary": ""}), status=422,
+                      shows=FIELD_ERROR)]
+    return plan
+
+
 FORM_PLAN = {
     "auth.login": _login_errors,
     "auth.second_step": _second_step_errors,
@@ -542,6 +690,18 @@ FORM_PLAN = {
     "items.revoke": _revoke_errors,
     "account.create_token": _token_forms,
     "account.revoke_token": _revoke_token,
+    "meetings.new_meeting": _meeting_errors,
+    "meetings.agreement_done": _agreement_done,
+    "signals.new_signal": _signal_errors,
+    "signals.take_step": _signal_step_errors,
+    "signals.link_deeper_theme": _deeper_theme,
+    "exchange.answer": _answer_errors,
+    "exchange.briefing": _briefing_errors,
+    "exchange.signal_to_policy": _policy_errors(lambda world: network(
+        world, "maintenance", f"/signalen/{kept(world, 'signal')}/naar-beleid")),
+    "exchange.agreement_to_policy": _policy_errors(lambda world: network(
+        world, "maintenance", f"/bijeenkomsten/{kept(world, 'meeting')}/afspraken/"
+        f"{kept(world, 'agreement')}/naar-beleid")),
     # Checked in test_the_language_switch_keeps_the_page_and_sets_html_lang.
     "i18n.switch_language": lambda world: [],
 }
