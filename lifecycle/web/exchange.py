@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..domain.errors import DomainError, InvalidTransition, NotAllowed, NotFound, ValidationFailed
+from ..domain.errors import DomainError, InvalidTransition, ValidationFailed
 from ..models import utcnow
 from ..services.feedback import (exchange_by_quarter, hand_to_policy, is_overdue, list_briefings,
                                  list_inputs, record_answer, share_briefing)
@@ -23,7 +23,7 @@ from ..services.meetings import get_meeting
 from ..services.signals import signal_record
 from ..services.uow import write_transaction
 from .common import check_id, field_error_message, flash_domain_error, origin, require_login
-from .maintenance_common import (is_closed, is_lead_of, network_or_404, refused,
+from .maintenance_common import (is_closed, is_lead_of, network_or_404, read, refused,
                                  register_template_helpers, require_lead, see_other)
 from .maintenance_forms import AnswerForm, BriefingForm, PolicyInputForm
 
@@ -148,15 +148,6 @@ def briefing(network_id: int):
     return see_other(".exchange", network_id=network_id)
 
 
-def _read(service, *args, **kwargs):
-    try:
-        with write_transaction():
-            return service(*args, **kwargs)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-
 
 def _policy_form_page(network_id: int, source: dict, source_text: str, back: tuple):
     """The form that hands a signal or an agreement to policy, and its answer."""
@@ -187,7 +178,7 @@ def _policy_form_page(network_id: int, source: dict, source_text: str, back: tup
 def signal_to_policy(network_id: int, signal_id: int):
     network = network_or_404(network_id)
     require_lead(network)
-    record = _read(signal_record, current_user, network_id, check_id(signal_id))
+    record = read(signal_record, current_user, network_id, check_id(signal_id))
     return _policy_form_page(network_id, {"signal_id": record.signal.id},
                              record.signal.description,
                              ("signals.signal", {"network_id": network_id,
@@ -199,7 +190,7 @@ def signal_to_policy(network_id: int, signal_id: int):
 def agreement_to_policy(network_id: int, meeting_id: int, agreement_id: int):
     network = network_or_404(network_id)
     require_lead(network)
-    meeting = _read(get_meeting, current_user, network_id, check_id(meeting_id))
+    meeting = read(get_meeting, current_user, network_id, check_id(meeting_id))
     agreement = next((a for a in meeting.agreements if a.id == agreement_id), None)
     if agreement is None:
         abort(404)

@@ -6,15 +6,16 @@ steps) are data; `term` looks up a title for a template, `choices` builds a sele
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..domain.errors import DomainError, NotFound
+from ..domain.errors import DomainError, NotAllowed, NotFound
 from ..domain.permissions import LEAD
 from ..services.networks import get_network
+from ..services.uow import write_transaction
 from ..services.workflows import catalogue, workflow_of
-from .common import check_id, flash_domain_error, has_role, localized
+from .common import MAX_DB_ID, check_id, flash_domain_error, has_role, localized
 
 # An agreement without a person of the register as its owner is the lead's.
 LEAD_OWNER_LABEL = _l("The project lead")
@@ -78,6 +79,28 @@ def refused(exc: DomainError, endpoint: str, **values):
         abort(404)
     flash_domain_error(exc)
     return see_other(endpoint, **values)
+
+
+def read(service, *args, **kwargs):
+    """Run a read that writes the processing log (in its own transaction, as the API does);
+    out of scope is 404, a user who may not read the network's people gets 403."""
+    try:
+        with write_transaction():
+            return service(*args, **kwargs)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+
+
+def page_after() -> int | None:
+    """The keyset cursor of a list (?after=id): absent, or an id; anything else is a 400."""
+    value = request.args.get("after")
+    if value in (None, ""):
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 12) or int(value) > MAX_DB_ID:
+        abort(400)
+    return int(value)
 
 
 def register_template_helpers(bp) -> None:

@@ -7,21 +7,19 @@ agreements done. Notes record what was discussed and agreed, not who said what.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..domain.errors import DomainError, NotAllowed, NotFound, ValidationFailed
-from ..domain.permissions import may_read_people
-from ..services.common import actor_of
+from ..domain.errors import DomainError, ValidationFailed
 from ..services.feedback import list_inputs
 from ..services.meetings import complete_agreement, create_meeting, get_meeting, list_meetings
 from ..services.registers import list_members
 from ..services.uow import write_transaction
 from .common import apply_field_errors, check_id, flash_domain_error, origin, require_login
 from .maintenance_common import (LEAD_OWNER_LABEL, choices, is_closed, is_lead_of,
-                                 network_or_404, refused, register_template_helpers,
-                                 require_lead, see_other)
+                                 network_or_404, page_after, read, refused,
+                                 register_template_helpers, require_lead, see_other)
 from .maintenance_forms import LEAD_OWNER, AgreementDoneForm, MeetingForm
 
 bp = Blueprint("meetings", __name__, url_prefix="/netwerken/<int:network_id>")
@@ -31,22 +29,12 @@ register_template_helpers(bp)
 PAGE_SIZE = 50
 
 
-def _read(service, *args, **kwargs):
-    """Run a read that writes the processing log; out of scope is 404, not allowed 403."""
-    try:
-        with write_transaction():
-            return service(*args, **kwargs)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-
 
 @bp.get("/bijeenkomsten")
 def list_network_meetings(network_id: int):
     check_id(network_id)
-    after = request.args.get("after", type=int)
-    page = _read(list_meetings, current_user, network_id, after=after, limit=PAGE_SIZE)
+    after = page_after()
+    page = read(list_meetings, current_user, network_id, after=after, limit=PAGE_SIZE)
     network = page.network
     return render_template(
         "meetings/list.html", network=network, meetings=page.items,
@@ -76,7 +64,7 @@ def new_meeting(network_id: int):
     if is_closed(network):
         flash(_("This network is closed. It can no longer change."), "error")
         return see_other("networks.detail", network_id=network_id)
-    people = _read(_people_choices, network_id)
+    people = read(_people_choices, network_id)
     form = _meeting_form(network_id, people)
     if form.validate_on_submit():
         agreements, rows = form.agreements()
@@ -116,7 +104,7 @@ def _agreement_errors(form: MeetingForm, exc: ValidationFailed, rows: list[int])
 @bp.get("/bijeenkomsten/<int:meeting_id>")
 def meeting(network_id: int, meeting_id: int):
     check_id(network_id)
-    found = _read(get_meeting, current_user, network_id, check_id(meeting_id))
+    found = read(get_meeting, current_user, network_id, check_id(meeting_id))
     network = network_or_404(network_id)
     inputs = {item.agreement_id: item for item in list_inputs(current_user, network_id)
               if item.agreement_id is not None}
@@ -144,7 +132,3 @@ def agreement_done(network_id: int, meeting_id: int, agreement_id: int):
     flash(_("The agreement is marked as done."), "success")
     return see_other(".meeting", **back)
 
-
-def may_see_meetings(network) -> bool:
-    """Whether the network page links to meetings and signals (they name people)."""
-    return may_read_people(actor_of(current_user), network)

@@ -8,13 +8,13 @@ network's lead records and handles signals; the steps are data (`signal-handling
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..domain.errors import (DomainError, InvalidTransition, NotAllowed, NotFound, ReadOnly,
-                             ReasonRequired, ValidationFailed)
+from ..domain.errors import (DomainError, InvalidTransition, ReadOnly, ReasonRequired,
+                             ValidationFailed)
 from ..domain.signals import OVERDUE, OVERDUE_3X
 from ..models import utcnow
 from ..services.common import districts_of
@@ -25,9 +25,10 @@ from ..services.signals import (FORWARD, LIVEABILITY, list_signals, record_signa
 from ..services.uow import write_transaction
 from ..services.workflows import catalogue
 from .common import apply_field_errors, check_id, flash_domain_error, origin, require_login
-from .maintenance_common import (choices, is_closed, is_lead_of, network_or_404, refused,
-                                 register_template_helpers, require_lead, see_other)
-from .maintenance_forms import (SOURCE_NETWORK, DeeperThemeForm, SignalForm, SignalStepForm)
+from .maintenance_common import (choices, is_closed, is_lead_of, network_or_404, page_after,
+                                 read, refused, register_template_helpers, require_lead,
+                                 see_other)
+from .maintenance_forms import SOURCE_NETWORK, DeeperThemeForm, SignalForm, SignalStepForm
 
 bp = Blueprint("signals", __name__, url_prefix="/netwerken/<int:network_id>/signalen")
 require_login(bp)
@@ -54,21 +55,12 @@ def timeliness_badge(signal, now) -> tuple[str, str]:
     return str(label), kind
 
 
-def _read(service, *args, **kwargs):
-    try:
-        with write_transaction():
-            return service(*args, **kwargs)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-
 
 @bp.get("")
 def list_network_signals(network_id: int):
     check_id(network_id)
-    after = request.args.get("after", type=int)
-    page = _read(list_signals, current_user, network_id, after=after, limit=PAGE_SIZE)
+    after = page_after()
+    page = read(list_signals, current_user, network_id, after=after, limit=PAGE_SIZE)
     network = page.network
     return render_template(
         "signals/list.html", network=network, signals=page.items, next_after=page.next_after,
@@ -82,7 +74,7 @@ def _signal_form(network) -> SignalForm:
     form.urgency.choices = choices("urgencies")
     districts = districts_of(network)
     form.district.choices = [("", _("Not a particular district"))] + [(d, d) for d in districts]
-    people = _read(list_members, current_user, network.id, limit=200).items
+    people = read(list_members, current_user, network.id, limit=200).items
     form.source_member_id.choices = [(SOURCE_NETWORK, _("The network as a whole"))] + [
         (str(m.id), m.name) for m in people if m.erased_at is None]
     # These selects always carry a value, so their labels must not say "optional".
@@ -148,7 +140,7 @@ def _deeper_form(signal, posted: DeeperThemeForm | None = None) -> DeeperThemeFo
 
 def _render_signal(network_id: int, signal_id: int, *, posted_step: SignalStepForm | None = None,
                    posted_deeper: DeeperThemeForm | None = None, status: int = 200):
-    record = _read(signal_record, current_user, network_id, check_id(signal_id))
+    record = read(signal_record, current_user, network_id, check_id(signal_id))
     network, signal = record.network, record.signal
     may_change = is_lead_of(network) and not is_closed(network)
     steps = []

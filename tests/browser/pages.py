@@ -195,7 +195,8 @@ def _keep_alive(lead, network_id: int) -> dict[str, int]:
     meeting = _in_transaction(create_meeting, lead, network_id, {
         "held_on": today - timedelta(days=3), "form": "plenary", "attendee_ids": people[:4],
         "topics": ["liveability", "polarisation"],
-        "notes": "Beeld van de wijk gedeeld; afgesproken de jongerenwerkers te vragen wat zij zien.",
+        "notes": "Beeld van de wijk gedeeld; afgesproken de jongerenwerkers te vragen wat zij "
+                 "zien.",
         "agreements": [{"text": "De jongerenwerkers uitnodigen voor de volgende bijeenkomst.",
                         "owner_member_id": people[0], "due_on": today + timedelta(days=21)},
                        {"text": "Een plek voor jongeren in de avond bespreken met de gemeente.",

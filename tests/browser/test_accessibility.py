@@ -648,7 +648,8 @@ def _deeper_theme(world):
 def _answer_errors(world):
     return [Visit("exchange, an empty answer", "lead",
                   network(world, "maintenance", "/uitwisseling"),
-                  act=submit_in(f"form[action$='/inbreng/{kept(world, 'waiting_input')}/antwoord']"),
+                  act=submit_in("form[action$="
+                                f"'/inbreng/{kept(world, 'waiting_input')}/antwoord']"),
                   status=422, shows=FIELD_ERROR)]
 
 

@@ -19,7 +19,7 @@ from lifecycle.services.feedback import hand_to_policy, record_answer, share_bri
 from lifecycle.services.insights import insights_csv, insights_for
 from lifecycle.services.meetings import create_meeting
 from lifecycle.services.registers import list_members
-from lifecycle.services.signals import record_signal, take_signal_step
+from lifecycle.services.signals import record_signal
 from lifecycle.services.uow import write_transaction
 from tests.builders import satisfy_auto_items
 from tests.web.clients import logged_in
