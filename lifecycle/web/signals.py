@@ -178,6 +178,9 @@ def take_step(network_id: int, signal_id: int):
             network_or_404(network_id)
             flash(_("Choose a step to take."), "error")
             return see_other(".signal", **back)
+        if not is_lead_of(network_or_404(network_id)):
+            flash(_("Only the project lead of this network can take these steps."), "error")
+            return see_other(".signal", **back)
         return _render_signal(network_id, signal_id, posted_step=form, status=422)
     data = {"note": form.note.data or None}
     if form.step.data == FORWARD:
@@ -223,6 +226,9 @@ def link_deeper_theme(network_id: int, signal_id: int):
         (theme_id, title) for theme_id, title in choices("themes") if theme_id != LIVEABILITY]
     back = {"network_id": network_id, "signal_id": signal_id}
     if not form.validate_on_submit():
+        if not is_lead_of(network_or_404(network_id)):
+            flash(_("Only the project lead of this network can take these steps."), "error")
+            return see_other(".signal", **back)
         return _render_signal(network_id, signal_id, posted_deeper=form, status=422)
     version = form.version.data or ""
     try:

@@ -415,3 +415,11 @@ def test_the_csv_has_the_same_figures_as_the_overview_and_no_personal_data(world
     # the page shows the same counts
     html = text(client.get("/overzicht"))
     assert "Polarisation" in html
+
+
+def test_a_reviewer_posting_a_broken_step_form_is_told_only_the_lead_takes_steps(world):
+    response = world.client("reviewer").post(world.url(f"/signalen/{world.signal_id}/stap"),
+                                             data={"step": "close", "note": "x" * 1001},
+                                             follow_redirects=True)
+    assert "Only the project lead of this network can take these steps." in text(response)
+    assert db.session.get(Signal, world.signal_id).status == "received"
