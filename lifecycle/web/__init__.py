@@ -67,8 +67,8 @@ def _is_api_request() -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from . import (account, admin, api_reference, auth, dashboard, health, history, i18n,
-                   items, networks, pages, security)
+    from . import (account, admin, api_reference, auth, composition, dashboard, health,
+                   history, i18n, items, networks, pages, security)
 
     login_manager.user_loader(load_session_user)
     # Flashed texts are stored in the server-side session, which holds plain strings only.
@@ -78,8 +78,8 @@ def register_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    for feature in (auth, i18n, dashboard, networks, items, history, account, security, admin,
-                    api_reference, pages, health):
+    for feature in (auth, i18n, dashboard, networks, composition, items, history, account,
+                    security, admin, api_reference, pages, health):
         app.register_blueprint(feature.bp)
 
     @app.route("/assets/<path:filename>")
