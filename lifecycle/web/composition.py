@@ -654,7 +654,7 @@ class ProfileRow:
         if self.percent:
             return _("%(low)s%% to %(high)s%%", low=round(self.need * 100),
                      high=round((self.upper or self.need) * 100))
-        return _("at least %(need)s", need=f"{self.need:g}")
+        return _("at least %(need)s", need=format(self.need, "g"))
 
 
 def _value_label(characteristic: str, value: str | None) -> str:
@@ -724,10 +724,10 @@ def describe_gap(gap) -> str:
                  have=round(gap.have * 100), need=round(gap.need * 100))
     if gap.characteristic == "voices":
         return _("%(name)s: %(community)s has %(have)s, the profile asks for %(need)s",
-                 name=name, community=gap.value, have=f"{gap.have:g}", need=f"{gap.need:g}")
+                 name=name, community=gap.value, have=format(gap.have, "g"), need=format(gap.need, "g"))
     if gap.characteristic == "communities":
-        return _("%(name)s: %(have)s of %(need)s", name=name, have=f"{gap.have:g}",
-                 need=f"{gap.need:g}")
+        return _("%(name)s: %(have)s of %(need)s", name=name, have=format(gap.have, "g"),
+                 need=format(gap.need, "g"))
     return _("%(name)s: %(value)s is missing", name=name,
              value=_value_label(gap.characteristic, gap.value))
 
