@@ -375,7 +375,7 @@ def test_an_administrator_erases_a_person_with_a_reason(cast, browse):
     assert tags(text(admin.get(url)), "form", action=url + "/wissen")
     no_reason = admin.post(url + "/wissen", data={"reason": ""})
     assert no_reason.status_code == 422
-    assert_field_error(text(no_reason), "textarea", "reason", id="step-leave-reason")
+    assert_field_error(text(no_reason), "textarea", "reason", id="reason")
     assert admin.post(url + "/wissen", data={"reason": "Verzoek van betrokkene."}) \
         .status_code == 303
     fresh()
@@ -449,3 +449,17 @@ def test_the_profile_editor_chooses_adjusts_and_draws_the_gaps(cast, browse):
     assert re.search(r"10% to 50%", text(client.get(url)))
     assert browse(people["reviewer"]).post(url + "/kiezen", data={
         "profile_id": "policy_sounding_board"}).status_code == 403
+
+
+def test_the_pages_speak_dutch(app, cast):
+    from tests.web.clients import logged_in
+
+    people, network = cast
+    client = logged_in(app, people["lead"], language="nl")
+    assert client.post(base(network, "/profiel/kiezen"),
+                       data={"profile_id": "neighbourhood_signaling"}).status_code == 303
+    assert "Samenstelling" in text(client.get(base(network)))
+    profile = text(client.get(base(network, "/profiel")))
+    assert "Het profiel naast de actieve leden" in profile and "20% tot 60%" in profile
+    assert "Krachtenveldkaart" in text(client.get(base(network, "/organisaties")))
+    assert "Intake gehouden (6)" in text(client.get(base(network, "/personen")))
