@@ -121,6 +121,12 @@ def register_web(app: Flask) -> None:
             return ""
         return format_datetime(value.replace(tzinfo=timezone.utc), format)
 
+    @app.template_filter("machine_time")
+    def _machine_time(value) -> str:
+        """A stored (naive UTC) moment for <time datetime>: HTML allows at most three digits
+        of a second's fraction, and isoformat() writes six."""
+        return value.isoformat(timespec="milliseconds") + "Z"
+
     @app.template_filter("localdate")
     def _localdate(value, format: str = "medium"):
         if value is None:
