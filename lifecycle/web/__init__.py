@@ -67,9 +67,8 @@ def _is_api_request() -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from . import (account, admin, api_reference, auth, dashboard, health, history, i18n,
-                   items, networks, pages, security)
-    from . import exchange, meetings, overview, signals
+    from . import (account, admin, api_reference, auth, composition, dashboard, exchange, health,
+                   history, i18n, items, meetings, networks, overview, pages, security, signals)
 
     login_manager.user_loader(load_session_user)
     # Flashed texts are stored in the server-side session, which holds plain strings only.
@@ -79,10 +78,9 @@ def register_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    for feature in (auth, i18n, dashboard, networks, items, history, account, security, admin,
-                    api_reference, pages, health):
-        app.register_blueprint(feature.bp)
-    for feature in (meetings, signals, exchange, overview):
+    for feature in (auth, i18n, dashboard, networks, composition, meetings, signals, exchange,
+                    overview, items, history, account, security, admin, api_reference, pages,
+                    health):
         app.register_blueprint(feature.bp)
 
     @app.route("/assets/<path:filename>")
@@ -123,6 +121,12 @@ def register_web(app: Flask) -> None:
         if value is None:
             return ""
         return format_datetime(value.replace(tzinfo=timezone.utc), format)
+
+    @app.template_filter("machine_time")
+    def _machine_time(value) -> str:
+        """A stored (naive UTC) moment for <time datetime>: HTML allows at most three digits
+        of a second's fraction, and isoformat() writes six."""
+        return value.isoformat(timespec="milliseconds") + "Z"
 
     @app.template_filter("localdate")
     def _localdate(value, format: str = "medium"):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, EmailField, HiddenField, IntegerField, PasswordField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField,
+                     PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from flask_babel import lazy_gettext as _l
@@ -171,3 +172,127 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), coerce=str, validate_choice=False)
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Up to and including"), validators=[Optional()])
+
+
+# --- Composition: organisations, people, their steps, the profile -----------------------------
+
+LEVEL_OF_POWER_CHOICES = [("high", _l("High")), ("low", _l("Low"))]
+FORMAL_CHOICES = [("", _l("Not recorded")),
+                  ("formal", _l("Formal position (for example a board seat)")),
+                  ("informal", _l("Informal key figure"))]
+
+
+class OrganisationForm(FlaskForm):
+    """An organisation of the register; the select choices come from the vocabularies."""
+
+    name = StringField(_l("Name"), validators=[required(), Length(max=200)])
+    type = SelectField(_l("Kind of organisation"), validators=[required()])
+    district = StringField(_l("District"), validators=[Optional(), Length(max=80)])
+    communities = TextAreaField(
+        _l("Communities it reaches"), validators=[Optional(), Length(max=1000)],
+        description=_l("One community per line, at most 12. This is recorded for the "
+                       "organisation, never for a person."))
+    influence = SelectField(_l("Influence"), choices=LEVEL_OF_POWER_CHOICES)
+    involvement = SelectField(_l("Involvement"), choices=LEVEL_OF_POWER_CHOICES)
+    board_approached_on = DateField(_l("Board approached on"), validators=[Optional()],
+                                    description=_l("When you approached the board "
+                                                   "(bestuur) of this organisation."))
+    board_outcome = SelectField(_l("Answer of the board"), validators=[Optional()])
+    version = HiddenField()
+
+
+class MemberForm(FlaskForm):
+    """A person of the register: minimal personal data, never a special category."""
+
+    name = StringField(_l("Name"), validators=[required(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=40)])
+    organisation_id = SelectField(_l("Organisation"), validators=[Optional()],
+                                  description=_l("The organisation from the register they "
+                                                 "come from, if any."))
+    sector = SelectField(_l("Sector"), validators=[Optional()])
+    district = StringField(_l("District"), validators=[Optional(), Length(max=80)])
+    age_band = SelectField(_l("Age"), validators=[Optional()])
+    gender = SelectField(_l("Gender"), validators=[Optional()],
+                         description=_l("Optional. Only record this if the person agrees."))
+    formal = SelectField(_l("Position"), choices=FORMAL_CHOICES, validators=[Optional()])
+    member_type = SelectField(_l("Member type"), validators=[Optional()])
+    known_to_municipality = BooleanField(_l("Already known to the municipality"))
+    note = TextAreaField(
+        _l("Note"), validators=[Optional(), Length(max=500)],
+        description=_l("At most 500 characters. Never write down someone's religion, origin, "
+                       "political views, health or other sensitive personal data."))
+    version = HiddenField()
+
+
+class MemberStepForm(FlaskForm):
+    """One step of the pipeline; only record_intake uses the intake fields."""
+
+    step = HiddenField(validators=[required()])
+    happened_on = DateField(_l("Date"), validators=[Optional()],
+                            description=_l("Leave empty for today."))
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+    intake_outcome = SelectField(_l("Outcome of the intake"), validators=[Optional()])
+    house_rules = MultiCheckboxField(_l("House rules explained"), validate_choice=True,
+                                     description=_l("Tick the house rules you explained in "
+                                                    "the conversation."))
+
+
+class EraseForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[required(), Length(max=1000)],
+                           description=_l("Why this person's data is erased now. This is "
+                                          "kept with the erasure, not in the audit trail."))
+
+
+class MemberFilterForm(FlaskForm):
+    """The state filter of the people list (GET): no CSRF token needed."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("State"), coerce=str, validate_choice=False)
+
+
+class ChooseProfileForm(FlaskForm):
+    profile_id = SelectField(_l("Starting profile"), validators=[required()])
+
+
+class ProfileTargetsForm(FlaskForm):
+    """The targets of the network's profile, as the lead adjusts them."""
+
+    profile_id = HiddenField(validators=[required()])
+    version = HiddenField()
+    sectors = MultiCheckboxField(_l("Sectors"), validate_choice=True)
+    organisation_types = MultiCheckboxField(_l("Kinds of organisation"), validate_choice=True)
+    member_types = MultiCheckboxField(_l("Member types"), validate_choice=True)
+    age_bands = MultiCheckboxField(_l("Ages"), validate_choice=True)
+    genders = MultiCheckboxField(_l("Genders"), validate_choice=True)
+    districts = TextAreaField(_l("Districts"), validators=[Optional(), Length(max=2000)],
+                              description=_l("One district per line. Leave empty if the "
+                                             "district does not matter."))
+    formal_share_min = IntegerField(
+        _l("Formal positions: at least (percent)"),
+        validators=[InputRequired(message=_l("This field is required.")),
+                    NumberRange(min=0, max=100, message=_l("Give a number from 0 to 100."))])
+    formal_share_max = IntegerField(
+        _l("Formal positions: at most (percent)"),
+        validators=[InputRequired(message=_l("This field is required.")),
+                    NumberRange(min=0, max=100, message=_l("Give a number from 0 to 100."))])
+    min_communities = IntegerField(
+        _l("Communities reached: at least"),
+        validators=[InputRequired(message=_l("This field is required.")),
+                    NumberRange(min=0, max=50, message=_l("Give a number from 0 to 50."))])
+    min_voices_per_community = IntegerField(
+        _l("Voices per community: at least"),
+        validators=[InputRequired(message=_l("This field is required.")),
+                    NumberRange(min=1, max=10, message=_l("Give a number from 1 to 10."))])
+
+    LIST_FIELDS = ("sectors", "organisation_types", "member_types", "age_bands", "genders")
+
+
+def give_ids(form, prefix: str) -> None:
+    """Prefix every field's id, so several copies of one form fit on a page."""
+    for field_ in form:
+        if field_.name != "csrf_token":
+            field_.id = f"{prefix}-{field_.name}"
+            field_.label.field_id = field_.id

@@ -29,6 +29,7 @@ from ..services.workflows import latest_workflow, workflow_of
 from .common import (DOMAIN_MESSAGES, MAX_DB_ID, apply_field_errors, check_id,
                      flash_domain_error, gate_missing_titles, has_role, localized, origin,
                      require_login)
+from .composition import composition_section
 from .history import describe_page
 from .forms import (FORM_CHOICES, LEVEL_CHOICES, ROLE_CHOICES, LeadForm, NetworkFilterForm,
                     NetworkForm, TransitionForm)
@@ -262,7 +263,7 @@ def _render_detail(network_id: int, posted_step: TransitionForm | None = None,
         may_edit=is_lead and not closed, may_change_lead=has_role(ADMIN) and not closed,
         posted_step=posted_step, form_labels=FORM_LABELS, level_labels=LEVEL_LABELS,
         roles_text=", ".join(str(ROLE_LABELS.get(role, role)) for role in network.roles or ()),
-        missing_reason_text=missing_reason_text,
+        missing_reason_text=missing_reason_text, composition=composition_section(network),
         exchange_quarters=exchange_by_quarter(current_user, network_id),
         may_see_people=may_read_people(actor_of(current_user), network),
     ), status

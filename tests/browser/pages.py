@@ -11,6 +11,7 @@ the checks run on every page.
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -58,6 +59,8 @@ class Municipality:
     # The maintenance network's meeting, agreement, signals and inputs for policy, by what
     # they show (see `_keep_alive`).
     exchange: dict[str, int] = field(default_factory=dict)
+    members: dict[str, int] = field(default_factory=dict)  # by the state they show
+    organisations: dict[str, int] = field(default_factory=dict)
 
     def email(self, role: str) -> str:
         return self.users[role].email
@@ -172,6 +175,8 @@ def build_full_municipality(make_user, make_network, sign_off, *,
     place.networks["other_lead"] = other
     place.items["four_eyes"] = (other, "orientation.problem_goal")
 
+    _compose(place, lead, admin, orientation, expansion)
+
     _in_transaction(create_token, lead, label="Rapportage-script")
     _in_transaction(create_token, other_lead, label="Koppeling zaaksysteem")
     _in_transaction(create_token, lead, label="Oude koppeling")
@@ -222,6 +227,69 @@ def _keep_alive(lead, network_id: int) -> dict[str, int]:
         "summary": "De wethouder lichtte de plannen voor het jongerenwerk toe."})
     return {"meeting": meeting.id, "agreement": meeting.agreements[0].id,
             "signal": signal.id, "liveability": liveability.id, "waiting_input": waiting.id}
+COMPOSITION_ORGANISATIONS = (
+    ("Basisschool De Regenboog", "school", ["Marokkaans-Nederlands", "Turks-Nederlands"],
+     "high", "high", True),
+    ("Stichting Moskee Al Fath", "faith_belief_organisation", ["Marokkaans-Nederlands"],
+     "high", "low", True),
+    ("Buurtteam Kanaleneiland", "neighbourhood_initiative", ["Wijk-Zuid"], "low", "high",
+     False),
+    ("Voetbalclub Kanaleneiland", "sports_club", [], "low", "low", False),
+)
+# A person per state of the pipeline: their name, and the steps that bring them there.
+PIPELINE_PEOPLE = (
+    ("candidate", "Youssef Amrani", ()),
+    ("intake_held", "Esra Yilmaz", ("record_intake",)),
+    ("invited", "Mila Jansen", ("record_intake", "invite")),
+    ("active", "Noah de Wit", ("record_intake", "invite", "activate")),
+    ("inactive", "Sara Bakker", ("record_intake", "invite", "activate", "deactivate")),
+    ("left", "Daan Smit", ("record_intake", "invite", "activate", "leave")),
+    ("declined", "Lina Haddad", ("decline",)),
+    ("erased", "Tom Vermeer", ("decline",)),
+)
+
+
+def _compose(place: Municipality, lead, admin, network_id: int, expanding: int) -> None:
+    """The orientation network's registers: organisations on every quadrant, a person in
+    every state of the pipeline (one of them erased), and a profile; and in the expanding
+    network, an invited person whom the growth limit keeps out this quarter."""
+    from lifecycle.services.privacy import erase_member
+    from lifecycle.services.registers import (create_member, create_organisation,
+                                              set_network_profile, take_member_step)
+
+    organisation_ids = []
+    for name, kind, communities, influence, involvement, approached in \
+            COMPOSITION_ORGANISATIONS:
+        organisation = _in_transaction(create_organisation, lead, network_id, {
+            "name": name, "type": kind, "communities": communities, "influence": influence,
+            "involvement": involvement,
+            **({"board_approached_on": date(2026, 2, 3), "board_outcome": "willing"}
+               if approached else {})})
+        organisation_ids.append(organisation.id)
+    place.organisations["orientation"] = organisation_ids[0]
+    _in_transaction(set_network_profile, lead, network_id, "rapid_response")
+    for number, (state, name, steps) in enumerate(PIPELINE_PEOPLE):
+        member = _in_transaction(create_member, lead, network_id, {
+            "name": name, "email": f"persoon{number}@example.nl",
+            "organisation_id": organisation_ids[number % len(organisation_ids)],
+            "sector": ("education", "youth_work", "sport", "care_welfare")[number % 4],
+            "age_band": ("16_24", "25_39", "40_54")[number % 3],
+            "gender": ("woman", "man")[number % 2], "formal": number % 3 == 0,
+            "member_type": ("verbinder", "doener", "kritische_denker")[number % 3],
+            "note": "Kent veel ouders via de school."})
+        for step in steps:
+            _in_transaction(take_member_step, lead, network_id, member.id, step, {
+                **({"intake_outcome": "suitable", "house_rules": ["openness", "no_lobbying"]}
+                   if step == "record_intake" else {}),
+                **({"reason": "Verhuist naar een andere stad."} if step == "leave" else {})})
+        place.members[state] = member.id
+    _in_transaction(erase_member, admin, network_id, place.members["erased"],
+                    "Verzoek van betrokkene.")
+    waiting = _in_transaction(create_member, lead, expanding, {"name": "Jesse Kramer"})
+    for step in ("record_intake", "invite"):
+        _in_transaction(take_member_step, lead, expanding, waiting.id, step,
+                        {"intake_outcome": "suitable"} if step == "record_intake" else {})
+    place.members["growth_limit"] = waiting.id
 
 
 def build_empty_municipality(make_user, *, name: str = "Venlo") -> Municipality:

@@ -363,9 +363,103 @@ def _overview(world):
     return [*(Visit("overview", role, "/overzicht", shows="main svg[role=img] title")
               for role in ROLES),
             Visit("overview, no data yet", "auditor", "/overzicht", municipality="empty")]
+def person(world, state: str, suffix: str = "") -> str:
+    network_state = "expansion" if state == "growth_limit" else "orientation"
+    return network(world, network_state, f"/personen/{world['full'].members[state]}{suffix}")
+
+
+MEMBER_VIEWS = {  # the state a person's page shows, and what proves it
+    "candidate": "form:has(input[name=step][value=record_intake]) select[name=intake_outcome]",
+    "intake_held": "form:has(input[name=step][value=invite])",
+    "invited": "form:has(input[name=step][value=activate])",
+    "active": "form:has(input[name=step][value=leave]) textarea[aria-required=true]",
+    "inactive": "form:has(input[name=step][value=activate])",
+    "left": "main table tbody tr",
+    "declined": "main:not(:has(form[action$='/stap']))",
+    "erased": "main .utrecht-alert",
+    "growth_limit": "main .utrecht-status-badge--danger",
+}
+
+
+def _organisations(world):
+    return [Visit("organisations and stakeholder map", "lead",
+                  network(world, "orientation", "/organisaties"),
+                  shows="main figure svg[role=img][aria-labelledby]"),
+            Visit("organisations", "auditor", network(world, "small_core", "/organisaties"),
+                  shows="main table tbody tr"),
+            Visit("organisations, figures only", "other_lead",
+                  network(world, "orientation", "/organisaties")),
+            Visit("organisations, none yet", "reviewer",
+                  network(world, "closed", "/organisaties"))]
+
+
+def _new_organisation(world):
+    return [Visit("add an organisation", "lead",
+                  network(world, "orientation", "/organisaties/nieuw"))]
+
+
+def _edit_organisation(world):
+    organisation = world["full"].organisations["orientation"]
+    return [Visit("edit an organisation", "lead", network(
+        world, "orientation", f"/organisaties/{organisation}/bewerken"))]
+
+
+def _people(world):
+    return [Visit("people by pipeline state", "lead", network(world, "orientation", "/personen"),
+                  shows="main h2#state-candidate"),
+            Visit("people, second page", "lead", network(world, "orientation", "/personen"),
+                  act=follow_next_page, shows="main h2#state-declined"),
+            Visit("people, state filter", "reviewer",
+                  network(world, "orientation", "/personen?status=active")),
+            Visit("people", "admin", network(world, "expansion", "/personen")),
+            Visit("people, nobody yet", "auditor", network(world, "closed", "/personen"))]
+
+
+def _candidates(world):
+    return [Visit("candidates and the gaps they fill", "lead",
+                  network(world, "orientation", "/kandidaten"), shows="main td li"),
+            Visit("candidates, no profile", "auditor",
+                  network(world, "small_core", "/kandidaten")),
+            Visit("candidates, none", "reviewer", network(world, "closed", "/kandidaten"))]
+
+
+def _new_member(world):
+    return [Visit("add a person", "lead", network(world, "orientation", "/personen/nieuw"))]
+
+
+def _member(world):
+    return [*(Visit(f"person page, {state}", "lead", person(world, state), shows=proof)
+              for state, proof in MEMBER_VIEWS.items()),
+            Visit("person page, erase form", "admin", person(world, "active"),
+                  shows="form[action$='/wissen']"),
+            Visit("person page", "auditor", person(world, "intake_held"))]
+
+
+def _edit_member(world):
+    return [Visit("edit a person", "lead", person(world, "invited", "/bewerken"))]
+
+
+def _profile(world):
+    return [Visit("profile against the members", "lead",
+                  network(world, "orientation", "/profiel"),
+                  shows="main:has(figure svg[role=img]):has(form[action$='/doelen'])"),
+            Visit("profile, none chosen", "lead", network(world, "small_core", "/profiel"),
+                  shows="form[action$='/kiezen']"),
+            Visit("profile, figures only", "other_lead",
+                  network(world, "orientation", "/profiel")),
+            Visit("profile", "reviewer", network(world, "expansion", "/profiel"))]
 
 
 PAGE_PLAN = {
+    "composition.organisations": _organisations,
+    "composition.new_organisation": _new_organisation,
+    "composition.edit_organisation": _edit_organisation,
+    "composition.people": _people,
+    "composition.candidates": _candidates,
+    "composition.new_member": _new_member,
+    "composition.member": _member,
+    "composition.edit_member": _edit_member,
+    "composition.profile": _profile,
     "auth.root": _root,
     "auth.second_step": _second_step,
     "auth.enrol": _enrol_at_login,
@@ -667,7 +761,68 @@ def _policy_errors(path_of):
     return plan
 
 
+def _new_organisation_errors(world):
+    return [Visit("add an organisation, submitted empty", "lead",
+                  network(world, "orientation", "/organisaties/nieuw"),
+                  act=submit_in("main form"), status=422, shows=FIELD_ERROR)]
+
+
+def _edit_organisation_errors(world):
+    organisation = world["full"].organisations["orientation"]
+    return [Visit("edit an organisation, name removed", "lead", network(
+        world, "orientation", f"/organisaties/{organisation}/bewerken"),
+        act=submit_in("main form", {"name": ""}), status=422, shows=FIELD_ERROR)]
+
+
+def _new_member_errors(world):
+    return [Visit("add a person, submitted empty", "lead",
+                  network(world, "orientation", "/personen/nieuw"),
+                  act=submit_in("main form"), status=422, shows=FIELD_ERROR)]
+
+
+def _edit_member_errors(world):
+    return [Visit("edit a person, bad phone number", "lead", person(world, "invited", "/bewerken"),
+                  act=submit_in("main form", {"phone": "bel me"}), status=422,
+                  shows=FIELD_ERROR)]
+
+
+def _member_step_errors(world):
+    return [Visit("person page, intake without its outcome", "lead", person(world, "candidate"),
+                  act=submit_in("form:has(input[name=step][value=record_intake])"),
+                  status=422, shows=FIELD_ERROR),
+            Visit("person page, leaving without a reason", "lead", person(world, "active"),
+                  act=submit_in("form:has(input[name=step][value=leave])"), status=422,
+                  shows=FIELD_ERROR),
+            Visit("person page, step taken", "lead", person(world, "intake_held"),
+                  act=submit_in("form:has(input[name=step][value=invite])"),
+                  shows="main .utrecht-alert--ok")]
+
+
+def _erase_errors(world):
+    return [Visit("person page, erased without a reason", "admin", person(world, "inactive"),
+                  act=submit_in("form[action$='/wissen']"), status=422, shows=FIELD_ERROR)]
+
+
+def _choose_profile_errors(world):
+    return [Visit("profile, chosen nothing", "lead", network(world, "small_core", "/profiel"),
+                  act=submit_in("form[action$='/kiezen']"), status=422, shows=FIELD_ERROR)]
+
+
+def _adjust_profile_errors(world):
+    return [Visit("profile, targets emptied", "lead", network(world, "orientation", "/profiel"),
+                  act=submit_in("form[action$='/doelen']", {"min_communities": ""}),
+                  status=422, shows=FIELD_ERROR)]
+
+
 FORM_PLAN = {
+    "composition.new_organisation": _new_organisation_errors,
+    "composition.edit_organisation": _edit_organisation_errors,
+    "composition.new_member": _new_member_errors,
+    "composition.edit_member": _edit_member_errors,
+    "composition.member_step": _member_step_errors,
+    "composition.erase": _erase_errors,
+    "composition.choose_profile": _choose_profile_errors,
+    "composition.adjust_profile": _adjust_profile_errors,
     "auth.login": _login_errors,
     "auth.second_step": _second_step_errors,
     "auth.enrol": _enrol_at_login_errors,

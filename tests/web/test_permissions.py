@@ -24,10 +24,13 @@ from flask import url_for
 from sqlalchemy import select
 
 from lifecycle.extensions import db
-from lifecycle.models import (ApiToken, AuditChain, AuditRecord, Evidence, ItemState, Network,
-                              SignOff, StageChange, User)
+from lifecycle.models import (ApiToken, AuditChain, AuditRecord, Evidence, ItemState, Member,
+                              MemberStep, Network, NetworkProfile, Organisation, SignOff,
+                              StageChange, User)
 from lifecycle.services.accounts import create_token
 from lifecycle.services.checklists import approve_item, submit_evidence
+from lifecycle.services.registers import (create_member, create_organisation,
+                                          set_network_profile)
 from lifecycle.services.uow import write_transaction
 from tests.conftest import TEST_PASSWORD
 from tests.web import maintenance_access
@@ -41,6 +44,7 @@ PUBLIC = "everybody, also without logging in"
 ANYONE = "anyone in the municipality"
 NETWORK_LEAD = "the network's own lead"
 SIGNING_REVIEWER = "a reviewer who does not lead the network"
+PEOPLE_READER = "the network's lead, reviewers, auditors and administrators"
 TOKEN_OWNER_OR_ADMIN = "the token's owner or an administrator"
 
 SUBMITTED_ITEM = "mandate.sponsor_named"
@@ -109,6 +113,34 @@ ACCESS: dict[str, Access] = {
     "admin.reset_mfa": Access(("admin",)),
     "admin.tokens": Access(("admin",)),
     "admin.revoke_token": Access(("admin",)),
+    "composition.organisations": Access(ANYONE),
+    "composition.new_organisation": Access(NETWORK_LEAD, form=lambda world: {
+        "name": "Voetbalvereniging Zuilen", "type": "sports_club", "influence": "low",
+        "involvement": "high", "communities": "Wijk-Noord"}),
+    "composition.edit_organisation": Access(NETWORK_LEAD, form=lambda world: {
+        "name": "Basisschool De Brug", "type": "school", "influence": "low",
+        "involvement": "low", "board_approached_on": "2026-01-05", "board_outcome": "willing",
+        "version": str(world.version_of(Organisation, world.organisation_id))}),
+    "composition.people": Access(PEOPLE_READER),
+    "composition.candidates": Access(PEOPLE_READER),
+    "composition.member": Access(PEOPLE_READER),
+    "composition.new_member": Access(NETWORK_LEAD, form=lambda world: {
+        "name": "Karim Bouzid", "sector": "education", "member_type": "verbinder"}),
+    "composition.edit_member": Access(NETWORK_LEAD, form=lambda world: {
+        "name": "Samira Veld", "phone": "+31 6 12345678",
+        "version": str(world.version_of(Member, world.member_id))}),
+    "composition.member_step": Access(NETWORK_LEAD, form=lambda world: {
+        "step": "record_intake", "intake_outcome": "suitable", "house_rules": ["openness"]}),
+    "composition.erase": Access(("admin",), form=lambda world: {
+        "reason": "Verzoek van betrokkene."}),
+    "composition.profile": Access(ANYONE),
+    "composition.choose_profile": Access(NETWORK_LEAD, form=lambda world: {
+        "profile_id": "neighbourhood_signaling"}),
+    "composition.adjust_profile": Access(NETWORK_LEAD, form=lambda world: {
+        "profile_id": "policy_sounding_board", "sectors": ["education", "sport"],
+        "formal_share_min": "10", "formal_share_max": "60", "min_communities": "2",
+        "min_voices_per_community": "2",
+        "version": str(world.version_of(NetworkProfile, world.network_id))}),
     "health.healthz": Access(PUBLIC),
     "health.readyz": Access(PUBLIC),
 }
@@ -150,6 +182,8 @@ def admits(access: Access, user_key: str, roles: tuple[str, ...]) -> bool:
         return user_key == "network_lead"
     if access.admits == SIGNING_REVIEWER:
         return "reviewer" in roles and user_key != "network_lead"
+    if access.admits == PEOPLE_READER:
+        return user_key == "network_lead" or bool({"reviewer", "auditor", "admin"} & set(roles))
     if access.admits == TOKEN_OWNER_OR_ADMIN:
         return user_key == "network_lead" or "admin" in roles
     if access.admits == maintenance_access.PEOPLE_READERS:
@@ -179,6 +213,15 @@ class World:
         with write_transaction():
             self.token = create_token(lead, label="A's script")
         self.token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == lead.id))
+        with write_transaction():
+            self.organisation_id = create_organisation(lead, self.network_id, {
+                "name": "Basisschool De Horizon", "type": "school", "influence": "high",
+                "involvement": "high"}).id
+        with write_transaction():
+            self.member_id = create_member(lead, self.network_id, {
+                "name": "Samira el Amrani", "organisation_id": self.organisation_id}).id
+        with write_transaction():
+            set_network_profile(lead, self.network_id, "policy_sounding_board")
         self.maintenance_ids = maintenance_access.build_maintenance(lead, self.network_id)
         self._clients: dict[str, Any] = {}
         self.acting: str | None = None
@@ -187,6 +230,10 @@ class World:
         from lifecycle.models import Signal
 
         return db.session.get(Signal, self.maintenance_ids["signal_id"]).version
+
+    def version_of(self, model, key: int) -> int:
+        return db.session.scalar(select(model.version).where(
+            (model.network_id if model is NetworkProfile else model.id) == key))
 
     def network_version(self) -> int:
         return db.session.scalar(select(Network.version).where(Network.id == self.network_id))
@@ -217,6 +264,7 @@ class World:
     def url(self, rule, access: Access) -> str:
         fillers = {"network_id": self.network_id, "item_id": access.item_id,
                    "token_id": self.token_id, "user_id": self.users["other_lead"].id,
+                   "organisation_id": self.organisation_id, "member_id": self.member_id,
                    **self.maintenance_ids}
         unknown = set(rule.arguments) - set(fillers)
         assert not unknown, (f"{rule.rule}: this test does not know how to fill {unknown}; "
@@ -245,6 +293,13 @@ class World:
             "tokens": select(ApiToken.id, ApiToken.revoked_at)
             .where(ApiToken.user_id.in_(users)).order_by(ApiToken.id),
             "users": select(User.id, User.active).where(User.id.in_(users)).order_by(User.id),
+            "organisations": select(Organisation.id, Organisation.version)
+            .where(Organisation.network_id.in_(networks)).order_by(Organisation.id),
+            "members": select(Member.id, Member.status, Member.version, Member.erased_at)
+            .where(Member.network_id.in_(networks)).order_by(Member.id),
+            "member_steps": select(MemberStep.id).where(MemberStep.network_id.in_(networks)),
+            "profiles": select(NetworkProfile.network_id, NetworkProfile.version)
+            .where(NetworkProfile.network_id.in_(networks)),
             "audit_ok": select(AuditRecord.seq).where(AuditRecord.chain_id.in_(chain),
                                                       AuditRecord.result == "ok")
             .order_by(AuditRecord.seq),
