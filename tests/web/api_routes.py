@@ -15,6 +15,7 @@ SOON = (TODAY + timedelta(days=14)).isoformat()
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 API_BODIES = {
+    "POST /api/v1/networks": {"name": "Netwerk Overvecht", "goal": "Spanningen vroeg zien."},
     "PATCH /api/v1/networks/<int:network_id>": {"name": "Overgenomen"},
     "POST /api/v1/networks/<int:network_id>/items/<item_id>/submit": {"evidence": "Tekst"},
     "POST /api/v1/networks/<int:network_id>/items/<item_id>/reject": {"comment": "Nee"},
