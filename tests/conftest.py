@@ -13,6 +13,7 @@ import shutil
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from lifecycle.config import normalise_database_url
@@ -27,6 +28,14 @@ TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "notificat
           "organisation", "network_profile", "stage_change", "item_state", "signoff", "evidence",
           "network", "api_token", "recovery_code", "web_session", "user_role", "user_account",
           "municipality")
+
+
+# Hypothesis profiles: `standard` (the default, sized for CI) and `thorough`, many more
+# examples for running by hand before a release: HYPOTHESIS_PROFILE=thorough scripts/test.
+# The stateful tests scale their own example counts by the same variable (see their settings).
+settings.register_profile("standard", deadline=None)
+settings.register_profile("thorough", deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "standard"))
 
 
 def pytest_addoption(parser):

@@ -19,8 +19,12 @@ def test_the_printed_file_shows_the_dossier_without_navigation_or_forms(
     page.goto(f"{live_server}/netwerken/{network.id}/dossier")
     page.emulate_media(media="print")
 
+    # Each selector must match something on the page (else "not visible" proves nothing),
+    # and every match must be hidden on paper, not only the first.
     for hidden in ("nav", ".vs-header__tools", ".utrecht-skip-link", ".vs-no-print", "footer"):
-        assert not page.locator(hidden).first.is_visible(), hidden
+        matches = page.locator(hidden).all()
+        assert matches, f"{hidden} is not on the page, so its hiding is not tested"
+        assert not any(match.is_visible() for match in matches), hidden
     assert page.locator("h1").is_visible()
     assert page.locator("main table").count() >= 7  # six checklists and the history
     assert page.locator("main table").last.is_visible()

@@ -7,7 +7,9 @@ from datetime import datetime
 import pytest
 
 from lifecycle.domain.audit import GENESIS_HASH, compute_hash
-from lifecycle.domain.errors import DomainError
+from lifecycle.domain.errors import (
+    DomainError, FourEyesViolation, GateBlocked, InvalidTransition, NotAllowed, NotFound,
+)
 from lifecycle.extensions import db
 from lifecycle.models import AuditChain
 from lifecycle.services.accounts import (
@@ -166,21 +168,25 @@ def test_the_audit_trail_verifies_after_a_long_mixed_sequence(
     venlo_network = make_network(venlo_lead, name="Netwerk Venlo")
 
     walk_to(first, lead, reviewer, "maintenance")
-    attempts = [  # mostly refused, some allowed
-        (approve_item, lead_reviewer, second.id, ITEM, "Eigen netwerk."),
-        (advance_network, lead_reviewer, second.id, "start_core", None),
-        (advance_network, venlo_lead, first.id, "close", "Niet van mij."),
-        (submit_evidence, reviewer, second.id, ITEM, "Niet de lead."),
-        (authenticate, lead.email, "not the password"),
-        (advance_network, lead, first.id, "review", None),
-        (advance_network, lead, first.id, "consolidate", None),
+    # Each attempt with the outcome it must have: the refusal it raises, or what it returns.
+    attempts = [
+        (FourEyesViolation, approve_item, lead_reviewer, second.id, ITEM, "Eigen netwerk."),
+        (GateBlocked, advance_network, lead_reviewer, second.id, "start_core", None),
+        (NotFound, advance_network, venlo_lead, first.id, "close", "Niet van mij."),
+        (NotAllowed, submit_evidence, reviewer, second.id, ITEM, "Niet de lead."),
+        (None, authenticate, lead.email, "not the password"),  # no user: a refused login
+        ("maintenance", advance_network, lead, first.id, "review", None),
+        (InvalidTransition, advance_network, lead, first.id, "consolidate", None),
     ]
     write(submit_evidence, lead_reviewer, second.id, ITEM, "Doel.")
-    for service, *args in attempts:
-        try:
-            write(service, *args)
-        except DomainError:
-            pass
+    for expected, service, *args in attempts:
+        if isinstance(expected, type):
+            with pytest.raises(expected):
+                write(service, *args)
+        elif expected is None:
+            assert write(service, *args) is None, service.__name__
+        else:
+            assert write(service, *args).stage == expected, service.__name__
     write(update_network, admin, second.id, {"lead_id": lead.id})
     write(approve_item, reviewer, second.id, ITEM, "Akkoord.")
     write(advance_network, lead, first.id, "pause", "Zomer.")

@@ -3,6 +3,14 @@
 Every thread pushes its own app context, so it has its own session and connection. On SQLite
 the file database runs in WAL mode with BEGIN IMMEDIATE for writes, so writers queue behind the
 busy timeout instead of failing; on PostgreSQL the network row and the chain head are locked.
+
+What each database run proves: on SQLite, BEGIN IMMEDIATE takes the one write lock before the
+first read, so the write transactions run one after another even though the threads start
+together. These tests would pass the same on SQLite if the threads ran in sequence: there they
+show that queued writers see each other's commits and that nothing fails with "database is
+locked", not that a race is handled. The PostgreSQL run, where transactions really overlap and
+only the row locks and the compare-and-set keep them apart, is the proof of the race handling;
+CI runs both (`scripts/test`).
 """
 from __future__ import annotations
 

@@ -9,19 +9,33 @@ otherwise updates the store; both outcomes are appended to the audit list.
 A small, independent model of the rules from the domain brief says beforehand whether each
 attempt may succeed, and the domain must agree with it both ways. On top of that:
 - the stage only changes through a trigger whose source contains the old stage;
-- when a gated trigger fires, every required sign-off item of its gate is approved by someone
-  who is neither the network's lead nor the item's evidence submitter, and every auto item holds;
+- when a gated trigger fires, every required sign-off item of its gate holds a current sign-off
+  (after the latest evidence, not revoked, not re-opened by a review, not made stale by a lead
+  change) by someone who is neither the network's lead nor that evidence's submitter, and every
+  auto item holds. Who submitted and who signed off is read from the audit chain the domain's
+  `chain()` built of the accepted attempts, never from the store's own fields;
 - a closed network never changes again;
 - the audit chain always verifies (each new record after every step, `verify_chain` over the
   whole chain at the end of every run), and replaying its stage changes gives the current stage.
+
+The rules include an administrator handing the network to a second lead (sign-offs by the new
+lead go stale, as the service does), so evidence submitted by an earlier lead meets a reviewer
+who submitted it: both kinds of four-eyes refusal happen. `event()` shows the stages reached,
+the triggers fired and the refusals seen; `test_a_standard_run_reaches_every_stage_trigger_and_
+refusal` runs the machine with fixed settings and fails if any of them never happened.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from hypothesis import event, settings, strategies as st, target
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+import os
+from collections import Counter
+
+from hypothesis import HealthCheck, event, settings, strategies as st, target
+from hypothesis.stateful import (
+    RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
+)
 
 from lifecycle.domain import checklists as rules
 from lifecycle.domain.audit import (
@@ -30,10 +44,11 @@ from lifecycle.domain.audit import (
 from lifecycle.domain.catalogue import load_catalogue
 from lifecycle.domain.composition import figures_of
 from lifecycle.domain.engine import LifecycleEngine
-from lifecycle.domain.errors import DomainError, ReadOnly
+from lifecycle.domain.errors import DomainError, FourEyesViolation, ReadOnly
 from lifecycle.domain.gates import ItemStatus, NetworkFacts
 from lifecycle.domain.permissions import (
-    AUDITOR, LEAD, REVIEWER, Actor, ensure_in_scope, ensure_is_lead_of,
+    ADMIN, AUDITOR, LEAD, REVIEWER, Actor, ensure_can_reassign_lead, ensure_in_scope,
+    ensure_is_lead_of,
 )
 from lifecycle.domain.workflow import load_workflow
 
@@ -50,7 +65,22 @@ ACTORS = {
     "second_reviewer": Actor(4, HOME, frozenset({REVIEWER})),
     "outsider": Actor(5, ELSEWHERE, frozenset({LEAD, REVIEWER})),
     "auditor": Actor(6, HOME, frozenset({AUDITOR})),
+    "admin": Actor(7, HOME, frozenset({ADMIN})),
 }
+LEAD_CAPABLE = ("lead", "lead_reviewer")
+# What a standard run must have seen at least once (filled by the machine, checked after it).
+REQUIRED_COVERAGE = (
+    {f"stage reached: {stage}" for stage in DEFINITION.active_stages + ("paused", "closed")}
+    | {f"trigger fired: {t.id}" for t in DEFINITION.triggers}
+    | {"refused: four-eyes, leads the network", "refused: four-eyes, submitted the evidence",
+       "lead changed", "a second lead", "evidence submitted by a lead who no longer leads"}
+)
+COVERAGE: set[str] = set()
+COUNTS: Counter = Counter()  # in how many examples each was seen, for the printed summary
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+
+
+
 GOOD_TEXT = "Verslag van het gesprek met de besturen van de moskee en de sportclub."
 
 actor_names = st.sampled_from(sorted(ACTORS))
@@ -91,6 +121,41 @@ def blank(text: str | None) -> bool:
     return not (text or "").strip()
 
 
+@dataclass(frozen=True)
+class RecordedSignOff:
+    approver_id: int
+    submitter_id: int | None
+
+
+def recorded_signoffs(audit) -> tuple[int, dict[str, RecordedSignOff]]:
+    """The network's lead and its current sign-offs, replayed from the accepted audit records.
+
+    A sign-off is current when it came after the item's latest evidence and no rejection,
+    revocation, re-opening by a review, or hand-over to its approver came after it.
+    """
+    lead_id, submitter, current = None, {}, {}
+    for record in audit:
+        if record.result != RESULT_OK:
+            continue
+        item_id = record.object_id
+        if record.action == "network.created":
+            lead_id = record.after["lead_id"]
+        elif record.action == "item.evidence_submitted":
+            submitter[item_id] = record.actor_id
+            current.pop(item_id, None)
+        elif record.action == "item.approved":
+            current[item_id] = RecordedSignOff(record.actor_id, submitter.get(item_id))
+        elif record.action in ("item.rejected", "item.signoff_revoked"):
+            current.pop(item_id, None)
+        elif record.action == "network.stage_changed":
+            for reopened in record.after.get("reopened", []):
+                current.pop(reopened, None)
+        elif record.action == "network.lead_changed":
+            lead_id = record.after["lead_id"]
+            current = {i: c for i, c in current.items() if c.approver_id != lead_id}
+    return lead_id, current
+
+
 @dataclass
 class StoredItem:
     status: str = ItemStatus.OPEN
@@ -121,12 +186,22 @@ class DomainLifecycle(RuleBasedStateMachine):
         self.was_closed = False
         self.deepest_stage = 0
         self.verified_count, self.verified_head = 0, GENESIS_HASH
+        self.original_lead = "lead"
+        self.seen_here: set[str] = set()
+
+    def seen(self, what: str) -> None:
+        """Show it in the statistics and remember it for the coverage test."""
+        if what not in self.seen_here:
+            event(what)
+            self.seen_here.add(what)
+            COVERAGE.add(what)
 
     # -- set-up -----------------------------------------------------------------------------
 
     @initialize(lead_name=st.sampled_from(["lead", "lead_reviewer"]), network_facts=facts)
     def create_network(self, lead_name, network_facts):
-        self.lead_name = lead_name
+        self.lead_name = self.original_lead = lead_name
+        self.seen(f"stage reached: {DEFINITION.initial}")
         self.network = StoredNetwork(
             id=NETWORK_ID, municipality_id=HOME, lead_id=ACTORS[lead_name].user_id,
             stage=DEFINITION.initial, facts=network_facts,
@@ -156,7 +231,7 @@ class DomainLifecycle(RuleBasedStateMachine):
         if REVIEWER not in actor.roles:
             return "not a reviewer"
         if actor.user_id == self.network.lead_id:
-            return "four-eyes: leads this network"
+            return "four-eyes: leads the network"
         if actor.user_id == self.network.items[item_id].submitter:
             return "four-eyes: submitted the evidence"
         return None
@@ -207,6 +282,9 @@ class DomainLifecycle(RuleBasedStateMachine):
             assert why_not is not None, (
                 f"{action} by {actor_name} on {object_id} was refused "
                 f"({refusal.code}: {refusal}) although the rules allow it")
+            if why_not.startswith("four-eyes"):
+                assert isinstance(refusal, FourEyesViolation), (why_not, refusal)
+                self.seen("refused: " + why_not.replace(": ", ", "))
             self._log(action, actor, RESULT_REFUSED, object_id=object_id,
                       after={"refusal": refusal.code})
             return None
@@ -347,6 +425,51 @@ class DomainLifecycle(RuleBasedStateMachine):
             for checklist_id in data.draw(st.sampled_from(gates), label="gate"):
                 self.sign_off_checklist(checklist_id, reviewer_name)
 
+    @rule(actor_name=actor_names, new_lead=st.sampled_from(LEAD_CAPABLE))
+    def reassign_lead(self, actor_name, new_lead):
+        """An administrator hands the network to another lead; the new lead's own sign-offs
+        on it no longer count (as `update_network` does)."""
+        actor, network = ACTORS[actor_name], self.network
+        new_id = ACTORS[new_lead].user_id
+        why_not = ("another municipality" if actor.municipality_id != HOME
+                   else "the network is closed" if network.stage == "closed"
+                   else None if ADMIN in actor.roles else "not an administrator")
+
+        def operation(actor):
+            self._writable_item(actor)
+            ensure_can_reassign_lead(actor, network)
+
+        self._attempt("network.lead_changed", actor_name, str(NETWORK_ID), why_not, operation)
+        if why_not is not None or new_id == network.lead_id:
+            return
+        old_id, network.lead_id, self.lead_name = network.lead_id, new_id, new_lead
+        self.seen("lead changed")
+        if new_lead != self.original_lead:
+            self.seen("a second lead")
+        if any(stored.submitter == old_id and stored.status != ItemStatus.OPEN
+               for stored in network.items.values()):
+            self.seen("evidence submitted by a lead who no longer leads")
+        unsigned = []
+        for item_id, stored in network.items.items():
+            if stored.status == ItemStatus.APPROVED and stored.approver == new_id:
+                stored.status, stored.approver = ItemStatus.SUBMITTED, None
+                unsigned.append(item_id)
+        self._log("network.lead_changed", actor, RESULT_OK, before={"lead_id": old_id},
+                  after={"lead_id": new_id, "unsigned": unsigned})
+
+    @precondition(lambda self: self.network is not None and self.network.stage != "closed")
+    @rule(item_id=st.sampled_from(sorted(i for i, item in DEFINITION.items.items()
+                                         if item.needs_signoff)))
+    def hand_over_and_sign_own_evidence(self, item_id):
+        """A lead who is also a reviewer submits evidence, cannot sign it off while leading,
+        hands the network over, and still cannot sign it off: they submitted it."""
+        if self.lead_name != "lead_reviewer":
+            self.reassign_lead("admin", "lead_reviewer")
+        self.submit("lead_reviewer", item_id, GOOD_TEXT)
+        self.approve("lead_reviewer", item_id)
+        self.reassign_lead("admin", "lead")
+        self.approve("lead_reviewer", item_id)
+
     @rule(actor_name=actor_names, network_facts=facts)
     def edit_network(self, actor_name, network_facts):
         """Editing the network's form and roles changes what its auto items compute."""
@@ -378,11 +501,25 @@ class DomainLifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def lead_takes_a_next_step(self, data):
         """The lead fires one of the triggers offered from the current stage, with a reason."""
+        # Closing ends a run's use, so it is offered only to a paused network.
         offered = sorted(t.id for t in DEFINITION.triggers_from(self.network.stage)
-                         if t.id != "close")
+                         if t.id != "close" or self.network.stage == "paused")
         if offered:
             self._fire(self.lead_name, data.draw(st.sampled_from(offered), label="trigger"),
                        GOOD_TEXT)
+
+    @precondition(lambda self: self.network is not None
+                  and self.network.stage in DEFINITION.active_stages)
+    @rule(reviewer_name=st.sampled_from(["reviewer", "second_reviewer"]))
+    def advance_along_the_main_path(self, reviewer_name):
+        """The bias towards the gates: sign off the gate of the way forward from this stage
+        (the periodic review in maintenance) and fire it, so runs reach maintenance often."""
+        forward = [t for t in DEFINITION.triggers_from(self.network.stage)
+                   if t.gate or t.reopens]
+        if forward:
+            for checklist_id in forward[0].gate:
+                self.sign_off_checklist(checklist_id, reviewer_name)
+            self._fire(self.lead_name, forward[0].id, GOOD_TEXT)
 
     def _fire(self, actor_name: str, trigger_id: str, reason: str | None) -> None:
         network = self.network
@@ -408,21 +545,27 @@ class DomainLifecycle(RuleBasedStateMachine):
         assert firing.to_stage == (old_paused_from if trigger.returns_to_previous else trigger.dest)
         self._assert_gate_signed_off_by_others(trigger)
         network.stage, network.paused_from = firing.to_stage, firing.paused_from
+        reopened = []
         for checklist_id in firing.reopens:
             for item in DEFINITION.checklist(checklist_id).items:
                 if item.needs_signoff:
                     stored = network.items[item.id]
                     stored.status, stored.approver = rules.reopen(stored.status), None
+                    reopened.append(item.id)
+        self.seen(f"trigger fired: {trigger_id}")
+        self.seen(f"stage reached: {network.stage}")
         self.was_closed = self.was_closed or network.stage == "closed"
         self._log("network.stage_changed", actor, RESULT_OK,
                   before={"stage": old_stage, "paused_from": old_paused_from},
                   after={"stage": network.stage, "paused_from": network.paused_from,
-                         "trigger": trigger_id})
+                         "trigger": trigger_id, "reopened": reopened})
         if network.stage in DEFINITION.active_stages:
             self.deepest_stage = max(self.deepest_stage,
                                      DEFINITION.active_stages.index(network.stage))
 
     def _assert_gate_signed_off_by_others(self, trigger) -> None:
+        """Every sign-off the gate counted is current and by someone else, as recorded."""
+        lead_id, signoffs = recorded_signoffs(self.audit)
         for checklist_id in trigger.gate:
             for item in DEFINITION.checklist(checklist_id).items:
                 if not item.required:
@@ -431,16 +574,18 @@ class DomainLifecycle(RuleBasedStateMachine):
                     assert auto_rule_holds(item.rule, self.network.facts), item.id
                     if not item.needs_signoff:
                         continue
-                stored = self.network.items[item.id]
-                assert stored.status == ItemStatus.APPROVED, item.id
-                assert stored.approver is not None, item.id
-                assert stored.approver != self.network.lead_id, item.id
-                assert stored.approver != stored.submitter, item.id
+                assert item.id in signoffs, f"{item.id}: no current sign-off recorded"
+                signoff = signoffs[item.id]
+                assert signoff.approver_id not in (lead_id, signoff.submitter_id), (
+                    item.id, signoff)
 
     def teardown(self):
         # Steer the search towards walks that get further, and show (with
         # --hypothesis-show-statistics) how far they get.
         target(float(self.deepest_stage), label="deepest active stage reached")
+        target(float(sum(w.startswith("trigger fired") for w in self.seen_here)),
+               label="distinct triggers fired")
+        COUNTS.update(self.seen_here)
         event(f"deepest active stage: {DEFINITION.active_stages[self.deepest_stage]}")
         event(f"final stage: {self.network.stage if self.network else None}")
         result = verify_chain(self.audit)
@@ -486,14 +631,34 @@ class DomainLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def every_current_sign_off_is_by_someone_else(self):
+        """Read from the audit chain: the recorded current sign-offs are exactly the approved
+        items, each by someone who neither leads the network nor submitted its evidence."""
         if self.network is None:
             return
-        for stored in self.network.items.values():
-            if stored.status == ItemStatus.APPROVED:
-                assert stored.approver not in (None, self.network.lead_id, stored.submitter)
+        lead_id, signoffs = recorded_signoffs(self.audit)
+        assert lead_id == self.network.lead_id
+        approved = {item_id for item_id, stored in self.network.items.items()
+                    if stored.status == ItemStatus.APPROVED}
+        assert set(signoffs) == approved
+        for item_id, signoff in signoffs.items():
+            assert signoff.approver_id not in (lead_id, signoff.submitter_id), (item_id, signoff)
 
 
-DomainLifecycle.TestCase.settings = settings(
-    max_examples=200, stateful_step_count=50, deadline=None,
+STANDARD = settings(
+    max_examples=2000 if THOROUGH else 200, stateful_step_count=100 if THOROUGH else 50,
+    deadline=None, derandomize=not THOROUGH, database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestDomainLifecycle = DomainLifecycle.TestCase
+
+
+def test_a_standard_run_reaches_every_stage_trigger_and_refusal():
+    """Run the machine, then fail if the run never reached a stage, fired a trigger, changed
+    the lead or saw a four-eyes refusal of each kind: then it proved nothing about them."""
+    COVERAGE.clear()
+    COUNTS.clear()
+    run_state_machine_as_test(DomainLifecycle, settings=STANDARD)
+    print("examples in which each was seen:")
+    for what, count in sorted(COUNTS.items()):
+        print(f"  {count:5d}  {what}")
+    missing = sorted(REQUIRED_COVERAGE - COVERAGE)
+    assert not missing, f"the run never saw: {missing}"

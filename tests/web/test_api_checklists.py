@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
+
+from lifecycle.extensions import db
+from lifecycle.models import SignOff
 
 from lifecycle.services.workflows import workflow_of
 
@@ -185,6 +189,12 @@ def test_revoking_needs_a_reason_and_puts_the_item_back_to_submitted(cast, probl
     item = response.get_json()
     assert item["status"] == "submitted" and item["signoff"] is None
     assert item["evidence"]["justification"] == "Wethouder benoemd."
+    # The reason is stored as the revocation's reason, on the sign-off it withdrew.
+    revoked = db.session.scalars(select(SignOff).where(
+        SignOff.network_id == cast.network.id, SignOff.item_id == ITEM)).one()
+    assert revoked.revoke_reason == "De wethouder is vertrokken."
+    assert revoked.revoked_by_id == cast.reviewer.id and revoked.revoked_at is not None
+    assert revoked.comment == ""
 
 
 def test_a_revocation_names_its_reason_reason_not_comment(cast, problem):
@@ -227,7 +237,19 @@ def test_an_unknown_item_is_not_found(cast, problem, item_id):
 def test_an_auditor_reads_checklists_but_changes_nothing(cast, problem):
     assert cast.as_auditor.get(f"/api/v1/networks/{cast.network.id}/checklists").status_code \
         == 200
+    before = listed_item(cast.as_lead, cast.network)
     problem(cast.as_auditor.post(item_url(cast.network), json={"evidence": "Tekst"}),
             403, "forbidden")
+    assert listed_item(cast.as_lead, cast.network) == before
     cast.as_lead.post(item_url(cast.network), json={"evidence": "Wethouder benoemd."})
-    problem(cast.as_auditor.post(item_url(cast.network, action="approve")), 403, "forbidden")
+    submitted = listed_item(cast.as_lead, cast.network)
+    for action, body in (("approve", None), ("reject", {"comment": "Nee"}),
+                         ("revoke", {"reason": "Nee"})):
+        problem(cast.as_auditor.post(item_url(cast.network, action=action), json=body),
+                403, "forbidden")
+    after = listed_item(cast.as_lead, cast.network)
+    assert after == submitted
+    assert after["status"] == "submitted" and after["signoff"] is None
+    assert after["evidence"]["justification"] == "Wethouder benoemd."
+    assert db.session.scalar(select(func.count()).select_from(SignOff).where(
+        SignOff.network_id == cast.network.id)) == 0

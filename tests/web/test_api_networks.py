@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from .api_routes import api_request, api_routes
+
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 HUGE_IDS = (2**31, 2**63, 10**30)
 
@@ -293,44 +295,40 @@ def test_an_edit_with_invalid_values_answers_422(make_user, make_network, api, p
                               "stage": "unknown_field"}
 
 
-OUT_OF_SCOPE_ROUTES = [
-    ("GET", "/api/v1/networks/{id}", None),
-    ("PATCH", "/api/v1/networks/{id}", {"name": "Overgenomen"}),  # with If-Match: *
-    ("GET", "/api/v1/networks/{id}/checklists", None),
-    ("POST", "/api/v1/networks/{id}/items/mandate.sponsor_named/submit", {"evidence": "Tekst"}),
-    ("POST", "/api/v1/networks/{id}/items/mandate.sponsor_named/approve", {}),
-    ("POST", "/api/v1/networks/{id}/items/mandate.sponsor_named/reject", {"comment": "Nee"}),
-    ("POST", "/api/v1/networks/{id}/items/mandate.sponsor_named/revoke", {"reason": "Fout"}),
-    ("GET", "/api/v1/networks/{id}/transitions", None),
-    ("POST", "/api/v1/networks/{id}/transitions", {"trigger": "close", "reason": "Weg"}),
-    ("GET", "/api/v1/networks/{id}/history", None),
-]
-
-
-def answers_on_every_route(client, network_id) -> dict[str, tuple[int, str]]:
-    """Status and problem type of each network route, keyed by "METHOD path"."""
+def answers_on_every_route(app, client, network_id) -> dict[str, tuple[int, str]]:
+    """Status and problem type of each network route, keyed by "METHOD rule"."""
     answers = {}
-    for method, path, body in OUT_OF_SCOPE_ROUTES:
-        response = client.request(method, path.format(id=network_id), json=body,
-                                  headers={"If-Match": "*"} if method == "PATCH" else None)
-        answers[f"{method} {path}"] = (response.status_code, response.get_json().get("type"))
+    for method, rule in api_routes(app):
+        response = api_request(client, method, rule,
+                               {"network_id": network_id, "item_id": "mandate.sponsor_named"})
+        answers[f"{method} {rule.rule}"] = (response.status_code,
+                                            (response.get_json() or {}).get("type"))
     return answers
 
 
+def test_the_network_routes_come_from_the_url_map_and_include_every_kind(app):
+    """Guards against an empty or shrunken walk: the checks below would then prove nothing."""
+    routes = [(method, rule.rule) for method, rule in api_routes(app)]
+    assert {method for method, _ in routes} >= {"GET", "POST", "PATCH", "PUT"}
+    assert ("POST", "/api/v1/networks/<int:network_id>/transitions") in routes
+    assert len(routes) >= 30
+
+
 @pytest.mark.parametrize("roles", [("lead",), ("reviewer",), ("auditor",), ("admin",)])
-def test_another_municipalitys_network_is_not_found_on_every_route(make_user, make_network,
+def test_another_municipalitys_network_is_not_found_on_every_route(app, make_user, make_network,
                                                                     api, roles):
     venlo_network = make_network(make_user("lead", municipality="Venlo"))
     client = api(make_user(*roles, municipality="Utrecht"))
-    answers = answers_on_every_route(client, venlo_network.id)
+    answers = answers_on_every_route(app, client, venlo_network.id)
     assert answers == {route: (404, "/api/v1/problems/not-found") for route in answers}
-    assert len(answers) == len(OUT_OF_SCOPE_ROUTES)
+    assert set(answers) == {f"{method} {rule.rule}" for method, rule in api_routes(app)}
 
 
 @pytest.mark.parametrize("huge", HUGE_IDS)
-def test_an_id_beyond_the_database_range_is_not_found_on_every_route(make_user, api, huge):
-    answers = answers_on_every_route(api(make_user("lead")), huge)
+def test_an_id_beyond_the_database_range_is_not_found_on_every_route(app, make_user, api, huge):
+    answers = answers_on_every_route(app, api(make_user("lead")), huge)
     assert answers == {route: (404, "/api/v1/problems/not-found") for route in answers}
+    assert len(answers) == len(api_routes(app))
 
 
 def test_an_id_that_does_not_exist_is_not_found(make_user, api, problem):

@@ -1,8 +1,14 @@
-"""Every HTML route denies the wrong role and the wrong municipality.
+"""Every route of the URL map, HTML and API, denies the wrong role and the wrong municipality.
 
-The routes come from `app.url_map`, not from a hand-made list, and every endpoint found there must
-be classified in `ACCESS` below: a new page cannot slip past these checks unclassified. Entries
-whose endpoint is not registered (yet) are skipped.
+The routes come from `app.url_map`, not from a hand-made list: every rule and every method it
+allows (PUT, PATCH and DELETE too), the `auth` and `i18n` blueprints included. Every HTML
+endpoint must be classified in `ACCESS` and every API endpoint in `API_ACCESS`, and an entry
+whose endpoint has no route fails too, so the tables cannot drift from the app. Only the static
+files (`static`, `vendor_asset`) are left out: they are files, not pages.
+
+The routes that need no login are listed in `NO_LOGIN` (the login page, the language switch,
+the accessibility statement, the health checks, the API reference and the API's contract and
+problem types), and that they need none is asserted, as is the login requirement of all others.
 
 For each route the tests build a URL for network N of municipality A (with a real checklist item
 and one of A's API tokens where the route needs them) and check:
@@ -16,6 +22,7 @@ and one of A's API tokens where the route needs them) and check:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -32,20 +39,24 @@ from lifecycle.services.checklists import approve_item, submit_evidence
 from lifecycle.services.registers import (create_member, create_organisation,
                                           set_network_profile)
 from lifecycle.services.uow import write_transaction
+from tests.builders import compose_through_api
 from tests.conftest import TEST_PASSWORD
 from tests.web import maintenance_access
+from tests.web.api_routes import api_request
 
-SKIPPED_BLUEPRINTS = {"auth", "i18n"}
 SKIPPED_ENDPOINTS = {"static", "vendor_asset"}
-CHECKED_METHODS = ("GET", "POST")
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 # Who a rule admits (see `admits`), besides a tuple of roles of which one is enough.
 PUBLIC = "everybody, also without logging in"
 ANYONE = "anyone in the municipality"
 NETWORK_LEAD = "the network's own lead"
 SIGNING_REVIEWER = "a reviewer who does not lead the network"
-PEOPLE_READER = "the network's lead, reviewers, auditors and administrators"
+PEOPLE_READER = maintenance_access.PEOPLE_READERS
 TOKEN_OWNER_OR_ADMIN = "the token's owner or an administrator"
+# The second login step and two-factor enrolment belong to someone halfway through logging in;
+# everyone else, logged in or not, is sent (back) to the login page.
+LOGIN_STEP = "someone halfway through logging in"
 
 SUBMITTED_ITEM = "mandate.sponsor_named"
 APPROVED_ITEM = "orientation.problem_goal"
@@ -62,9 +73,21 @@ class Access:
     admits: str | tuple[str, ...]  # a rule above, or the roles of which one is enough
     form: Callable[["World"], dict[str, Any]] = field(default=lambda world: {})
     item_id: str = SUBMITTED_ITEM
+    lands: int = 200  # what an admitted user's GET answers (a redirect for the entry pages)
+    # Whether an admitted POST changes the database (logging in or out, or switching the
+    # language, changes only the session).
+    writes: bool = True
 
 
 ACCESS: dict[str, Access] = {
+    "auth.root": Access(ANYONE, lands=302),
+    "auth.login": Access(PUBLIC, lands=302, writes=False, form=lambda world: {
+        "email": "nobody@utrecht.example.nl", "password": "not the password"}),
+    "auth.second_step": Access(LOGIN_STEP),
+    "auth.enrol": Access(LOGIN_STEP),
+    "auth.logout": Access(ANYONE, writes=False),
+    "i18n.switch_language": Access(PUBLIC, writes=False, form=lambda world: {
+        "lang": "en", "next": "/toegankelijkheid"}),
     "pages.accessibility": Access(PUBLIC),
     "api_reference.index": Access(PUBLIC),
     "dashboard.index": Access(ANYONE),
@@ -162,20 +185,20 @@ B_USERS = {
 
 
 def checked_rules(app):
-    """The url_map rules this test is about: not static files, the API, login or language."""
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in SKIPPED_ENDPOINTS or rule.rule.startswith("/api/"):
-            continue
-        if rule.endpoint.partition(".")[0] in SKIPPED_BLUEPRINTS:
-            continue
-        yield rule
+    """The HTML rules of the url_map (the API has its own walk below), logging out last:
+    it ends the session the walk goes on with."""
+    rules = [rule for rule in app.url_map.iter_rules()
+             if rule.endpoint not in SKIPPED_ENDPOINTS and not rule.rule.startswith("/api/")]
+    return sorted(rules, key=lambda rule: (rule.endpoint == "auth.logout", rule.rule))
 
 
 def rule_methods(rule) -> list[str]:
-    return [method for method in CHECKED_METHODS if method in rule.methods]
+    return sorted(rule.methods - IGNORED_METHODS)
 
 
 def admits(access: Access, user_key: str, roles: tuple[str, ...]) -> bool:
+    if access.admits == LOGIN_STEP:
+        return False
     if access.admits in (PUBLIC, ANYONE):
         return True
     if access.admits == NETWORK_LEAD:
@@ -183,11 +206,9 @@ def admits(access: Access, user_key: str, roles: tuple[str, ...]) -> bool:
     if access.admits == SIGNING_REVIEWER:
         return "reviewer" in roles and user_key != "network_lead"
     if access.admits == PEOPLE_READER:
-        return user_key == "network_lead" or bool({"reviewer", "auditor", "admin"} & set(roles))
+        return maintenance_access.admits_people_reader(user_key, roles)
     if access.admits == TOKEN_OWNER_OR_ADMIN:
         return user_key == "network_lead" or "admin" in roles
-    if access.admits == maintenance_access.PEOPLE_READERS:
-        return maintenance_access.admits_people_reader(user_key, roles)
     return any(role in roles for role in access.admits)
 
 
@@ -336,6 +357,18 @@ def test_every_html_route_is_classified_in_the_access_table(app):
         f"{__name__} so their permissions are tested.")
 
 
+def test_every_access_entry_has_a_route(app):
+    endpoints = {rule.endpoint for rule in checked_rules(app)}
+    gone = sorted(set(ACCESS) - endpoints)
+    assert not gone, f"ACCESS entries without a route: {gone}; remove or fix them"
+
+
+def test_the_whole_url_map_is_walked_by_the_html_or_the_api_checks(app):
+    walked = {rule.endpoint for rule in checked_rules(app)} | {
+        rule.endpoint for rule in api_rules(app)}
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} - walked == SKIPPED_ENDPOINTS
+
+
 def test_the_access_table_covers_the_pages_that_exist_now(app):
     """Guards against a url_map that is accidentally empty (then nothing would be checked)."""
     endpoints = {rule.endpoint for rule in checked_rules(app)}
@@ -351,7 +384,9 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page_from_every_route(app, wo
         for method in rule_methods(rule):
             response = world.client(None).open(url, method=method, data=access.form(world))
             if access.admits == PUBLIC:
-                assert response.status_code == 200, (method, url, response.status_code)
+                assert response.status_code in (200, 302, 303), (method, url,
+                                                                 response.status_code)
+                assert not is_login_redirect(response), (method, url, "sent to log in")
                 for marker in (MARKER_NETWORK, MARKER_LEAD):
                     assert marker not in response.get_data(as_text=True), (url, marker)
             else:
@@ -373,7 +408,7 @@ def test_a_user_of_another_municipality_gets_404_for_every_route_of_the_network(
             if {"network_id", "token_id", "user_id"} & set(rule.arguments):
                 assert response.status_code == 404, (b_user, method, url, response.status_code)
             else:
-                assert response.status_code in (200, 303, 403), (b_user, method, url,
+                assert response.status_code in (200, 302, 303, 403), (b_user, method, url,
                                                                  response.status_code)
             for marker in (MARKER_NETWORK, MARKER_LEAD, world.token[:10]):
                 assert marker not in html, (b_user, method, url, marker)
@@ -382,10 +417,9 @@ def test_a_user_of_another_municipality_gets_404_for_every_route_of_the_network(
 
 @pytest.mark.parametrize("endpoint", sorted(ACCESS))
 def test_each_route_admits_exactly_the_right_users_of_the_municipality(app, world, endpoint):
-    if endpoint not in app.view_functions:
-        pytest.skip(f"{endpoint} is not registered (yet)")
     access = ACCESS[endpoint]
     rules = [rule for rule in checked_rules(app) if rule.endpoint == endpoint]
+    assert rules, f"{endpoint} is in ACCESS but has no route"
     # Refused users first: each must leave everything as it was. The admitted ones come last,
     # and at least one of their POSTs must change something, or the refusals prove nothing.
     ordered = sorted(A_USERS, key=lambda key: admits(access, key, A_USERS[key]))
@@ -401,11 +435,15 @@ def test_each_route_admits_exactly_the_right_users_of_the_municipality(app, worl
                 before = world.state_of_a()
                 response = client.open(url, method=method, data=access.form(world))
                 context = (user_key, method, url, response.status_code)
-                if method == "GET":
-                    assert response.status_code == (200 if admitted else 403), context
+                if access.admits == LOGIN_STEP:
+                    assert is_login_redirect(response), context
                     assert world.state_of_a() == before, context
                     continue
-                posted = True
+                if method == "GET":
+                    assert response.status_code == (access.lands if admitted else 403), context
+                    assert world.state_of_a() == before, context
+                    continue
+                posted = posted or access.writes
                 if admitted:
                     assert response.status_code in (200, 302, 303), context
                     assert not error_flashes(client), (context, error_flashes(client))
@@ -417,3 +455,225 @@ def test_each_route_admits_exactly_the_right_users_of_the_municipality(app, worl
                     assert world.state_of_a() == before, context
     if posted:
         assert posts_changed_something, f"no admitted user changed anything via {endpoint}"
+
+
+# -- the JSON API ----------------------------------------------------------------------------
+# The API authenticates with a bearer token, so it is walked with tokens, not logged-in
+# clients; the same URL map, every rule and every method it allows. Who a route admits:
+API_PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api_v1.meta.problem_types",
+                        "api_v1.meta.problem_type"}
+API_ACCESS: dict[str, str | tuple[str, ...]] = {
+    "api-docs.openapi_json": PUBLIC,
+    "api_v1.meta.problem_types": PUBLIC,
+    "api_v1.meta.problem_type": PUBLIC,
+    "api_v1.attention.attention_list": ANYONE,
+    "api_v1.attention.dashboard": ANYONE,
+    "api_v1.attention.list_notifications": ANYONE,
+    "api_v1.history.audit_log": ("auditor", "admin"),
+    "api_v1.history.network_history": ANYONE,
+    "api_v1.networks.list_networks": ANYONE,
+    "api_v1.networks.create_network": ("lead",),
+    "api_v1.networks.get_network": ANYONE,
+    "api_v1.networks.update_network": NETWORK_LEAD,
+    "api_v1.checklists.list_checklists": ANYONE,
+    "api_v1.checklists.submit_evidence": NETWORK_LEAD,
+    "api_v1.checklists.approve_item": SIGNING_REVIEWER,
+    "api_v1.checklists.reject_item": SIGNING_REVIEWER,
+    "api_v1.checklists.revoke_signoff": SIGNING_REVIEWER,
+    "api_v1.lifecycle.list_transitions": ANYONE,
+    "api_v1.lifecycle.fire_transition": NETWORK_LEAD,
+    "api_v1.registers.list_vocabularies": ANYONE,
+    "api_v1.registers.list_profiles": ANYONE,
+    "api_v1.registers.get_composition": ANYONE,
+    "api_v1.registers.get_network_profile": ANYONE,
+    "api_v1.registers.set_network_profile": NETWORK_LEAD,
+    "api_v1.registers.list_organisations": ANYONE,
+    "api_v1.registers.get_organisation": ANYONE,
+    "api_v1.registers.create_organisation": NETWORK_LEAD,
+    "api_v1.registers.update_organisation": NETWORK_LEAD,
+    "api_v1.registers.list_candidates": PEOPLE_READER,
+    "api_v1.registers.list_members": PEOPLE_READER,
+    "api_v1.registers.get_member": PEOPLE_READER,
+    "api_v1.registers.create_member": NETWORK_LEAD,
+    "api_v1.registers.update_member": NETWORK_LEAD,
+    "api_v1.registers.take_member_step": NETWORK_LEAD,
+    "api_v1.registers.erase_member": ("admin",),
+    "api_v1.meetings.list_meetings": PEOPLE_READER,
+    "api_v1.meetings.get_meeting": PEOPLE_READER,
+    "api_v1.meetings.create_meeting": NETWORK_LEAD,
+    "api_v1.meetings.update_meeting": NETWORK_LEAD,
+    "api_v1.meetings.add_agreement": NETWORK_LEAD,
+    "api_v1.meetings.complete_agreement": NETWORK_LEAD,
+    "api_v1.signals.list_signals": PEOPLE_READER,
+    "api_v1.signals.get_signal": PEOPLE_READER,
+    "api_v1.signals.record_signal": NETWORK_LEAD,
+    "api_v1.signals.update_signal": NETWORK_LEAD,
+    "api_v1.signals.take_signal_step": NETWORK_LEAD,
+    "api_v1.feedback.list_inputs": ANYONE,
+    "api_v1.feedback.hand_to_policy": NETWORK_LEAD,
+    "api_v1.feedback.record_answer": NETWORK_LEAD,
+    "api_v1.feedback.list_briefings": ANYONE,
+    "api_v1.feedback.share_briefing": NETWORK_LEAD,
+    "api_v1.feedback.get_exchange": ANYONE,
+}
+# Writes that end something for the routes after them go last: an erased member is gone, a
+# closed network is read-only.
+LAST_ENDPOINTS = ("api_v1.registers.erase_member", "api_v1.lifecycle.fire_transition")
+
+
+def api_admits(admits, user_key: str, roles: tuple[str, ...]) -> bool:
+    if admits == PEOPLE_READER:
+        return user_key == "network_lead" or bool({"reviewer", "auditor", "admin"} & set(roles))
+    return globals()["admits"](Access(admits), user_key, roles)
+
+
+def api_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")]
+
+
+def api_walk(app):
+    """Every (method, rule) of the API, the ending writes last."""
+    pairs = [(method, rule) for rule in api_rules(app)
+             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return sorted(pairs, key=lambda pair: (LAST_ENDPOINTS.index(pair[1].endpoint)
+                                           if pair[1].endpoint in LAST_ENDPOINTS else -1,
+                                           pair[1].rule, pair[0]))
+
+
+class ApiWorld:
+    """Network N of municipality A with one of everything its routes name, and tokens for all."""
+
+    def __init__(self, api, make_user, make_network):
+        self.users = {key: make_user(*roles, municipality="Utrecht",
+                                     name=MARKER_LEAD if key == "network_lead" else None)
+                      for key, roles in A_USERS.items()}
+        self.users.update({key: make_user(*roles, municipality="Venlo")
+                           for key, roles in B_USERS.items()})
+        self.clients = {key: api(user) for key, user in self.users.items()}
+        self.anonymous = api(None)
+        lead = self.clients["network_lead"]
+        self.network = make_network(self.users["network_lead"], name=MARKER_NETWORK)
+        base = f"/api/v1/networks/{self.network.id}"
+        compose_through_api(lead, self.network.id, activate=False)
+        member_id = lead.get(f"{base}/members").get_json()["items"][-1]["id"]
+        organisation_id = lead.get(f"{base}/organisations").get_json()["items"][0]["id"]
+        meeting = self._created(lead.post(f"{base}/meetings", json={
+            "held_on": date.today().isoformat(), "form": "core", "attendee_ids": [member_id],
+            "agreements": [{"text": "Wijkagent uitnodigen.", "owner_member_id": member_id,
+                            "due_on": (date.today() + timedelta(days=14)).isoformat()}]}))
+        signal = self._created(lead.post(f"{base}/signals", json={
+            "reported_on": date.today().isoformat(), "theme": "liveability",
+            "description": "Klachten over afval.", "urgency": "normal"}))
+        handed = self._created(lead.post(f"{base}/inputs", json={
+            "signal_id": signal["id"], "summary": "Jongeren missen een plek.",
+            "recipient": "Afdeling Jeugd",
+            "due_on": (date.today() + timedelta(days=30)).isoformat()}))
+        self._created(lead.post(f"{base}/items/{SUBMITTED_ITEM}/submit",
+                                json={"evidence": "Wethouder benoemd."}), status=200)
+        self.fillers = {
+            "network_id": self.network.id, "item_id": SUBMITTED_ITEM, "member_id": member_id,
+            "organisation_id": organisation_id, "meeting_id": meeting["id"],
+            "agreement_id": meeting["agreements"][0]["id"], "signal_id": signal["id"],
+            "input_id": handed["id"], "code": "not-found",
+        }
+
+    @staticmethod
+    def _created(response, status=201):
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+
+@pytest.fixture
+def api_world(api, make_user, make_network):
+    return ApiWorld(api, make_user, make_network)
+
+
+def test_every_api_route_is_classified_and_every_entry_has_a_route(app):
+    endpoints = {rule.endpoint for rule in api_rules(app)}
+    assert not endpoints - set(API_ACCESS), (
+        f"API routes without an access rule: {sorted(endpoints - set(API_ACCESS))}")
+    assert not set(API_ACCESS) - endpoints, (
+        f"API_ACCESS entries without a route: {sorted(set(API_ACCESS) - endpoints)}")
+    methods = {method for method, _ in api_walk(app)}
+    assert {"GET", "POST", "PATCH", "PUT"} <= methods  # the walk is not accidentally empty
+
+
+def test_an_api_request_without_a_token_gets_401_on_every_route_but_the_public_ones(
+        app, api_world):
+    for method, rule in api_walk(app):
+        response = api_request(api_world.anonymous, method, rule, api_world.fillers)
+        context = (method, rule.rule, response.status_code)
+        if API_ACCESS[rule.endpoint] == PUBLIC:
+            assert response.status_code == 200, context
+        else:
+            assert response.status_code == 401, context
+            assert response.get_json()["type"].endswith("/unauthorized"), context
+
+
+@pytest.mark.parametrize("b_user", sorted(B_USERS))
+def test_an_api_user_of_another_municipality_gets_404_on_every_route_of_the_network(
+        app, api_world, b_user):
+    client = api_world.clients[b_user]
+    for method, rule in api_walk(app):
+        response = api_request(client, method, rule, api_world.fillers)
+        context = (b_user, method, rule.rule, response.status_code)
+        if "network_id" in rule.arguments:
+            assert response.status_code == 404, context
+            assert response.get_json()["type"] == "/api/v1/problems/not-found", context
+        else:
+            assert response.status_code < 500, context
+        body = response.get_data(as_text=True)
+        assert MARKER_NETWORK not in body and MARKER_LEAD not in body, context
+
+
+def test_each_api_route_admits_exactly_the_right_users_and_refuses_the_others_with_403(
+        app, api_world):
+    seen_refusals = seen_admissions = 0
+    wrong = []
+    for method, rule in api_walk(app):
+        access = API_ACCESS[rule.endpoint]
+        # Refused users first, then the admitted ones (whose writes may change things).
+        ordered = sorted(A_USERS, key=lambda key: api_admits(access, key, A_USERS[key]))
+        for user_key in ordered:
+            response = api_request(api_world.clients[user_key], method, rule, api_world.fillers)
+            context = (user_key, method, rule.rule, response.status_code,
+                       (response.get_json(silent=True) or {}).get("type"))
+            if api_admits(access, user_key, A_USERS[user_key]):
+                # In, though the act itself may be refused for other reasons (409, 422).
+                if response.status_code not in (200, 201, 204, 409, 422):
+                    wrong.append(("should be admitted",) + context)
+                seen_admissions += 1
+            else:
+                if response.status_code != 403 or response.get_json()["type"] not in (
+                        "/api/v1/problems/forbidden", "/api/v1/problems/four-eyes"):
+                    wrong.append(("should be refused with 403",) + context)
+                seen_refusals += 1
+    assert not wrong, "\n".join(map(str, wrong))
+    assert seen_refusals > 50 and seen_admissions > 50
+
+
+NO_LOGIN = {"auth.login", "i18n.switch_language", "pages.accessibility", "health.healthz",
+            "health.readyz", "api_reference.index"} | API_PUBLIC_ENDPOINTS
+
+
+def test_the_routes_that_need_no_login_are_exactly_the_listed_ones(app):
+    public = {endpoint for endpoint, access in ACCESS.items() if access.admits == PUBLIC}
+    public |= {endpoint for endpoint, admits in API_ACCESS.items() if admits == PUBLIC}
+    assert public == NO_LOGIN
+
+
+def test_the_routes_that_need_no_login_answer_an_anonymous_visitor(app, world):
+    anonymous = app.test_client()
+    for rule in checked_rules(app):
+        if rule.endpoint not in NO_LOGIN:
+            continue
+        access = ACCESS[rule.endpoint]
+        for method in rule_methods(rule):
+            response = anonymous.open(world.url(rule, access), method=method,
+                                      data=access.form(world))
+            assert not is_login_redirect(response), (rule.rule, method)
+            assert response.status_code in (200, 302, 303), (rule.rule, method)
+    # The language switch did switch, without anyone logged in.
+    with anonymous.session_transaction() as session:
+        assert session.get("lang") == "en"
+    assert 'lang="en"' in anonymous.get("/toegankelijkheid").get_data(as_text=True)

@@ -1,5 +1,15 @@
 """Language is complete: every message is translated, and templates hold no bare text.
 
+Bare text is text people read that does not go through `_()`:
+- text between tags, and the text-bearing attributes (`alt`, `title`, `placeholder`,
+  `aria-label`, `aria-description`, `aria-roledescription`, `aria-valuetext`, `aria-placeholder`,
+  and `value` on a button-like input) with any letters in them;
+- `value`, `content` and every other `aria-*` attribute holding prose (see `looks_like_prose`;
+  `value="close"` or `aria-current="page"` are codes, not prose);
+- string literals passed to the component macros of `macros/components.html` (every literal
+  for a parameter that is shown, such as `label` or `message`; prose for the others), and
+  `{% set x = "..." %}` holding prose. A literal inside `_()` or any other call is not counted.
+
 These checks read files only; they need no app or database.
 """
 from __future__ import annotations
@@ -12,14 +22,22 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
-from jinja2 import Environment
+from jinja2 import Environment, nodes
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 TRANSLATIONS = ROOT / "translations"
 LANGUAGES = ("nl", "en")
 # Attributes whose values people read or hear; they must be translated like text.
-TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "aria-description"}
+TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "aria-description",
+                   "aria-roledescription", "aria-valuetext", "aria-placeholder"}
+# Attributes that hold a code as often as text; they count when their value is prose.
+MAYBE_TEXT_ATTRIBUTES = {"value", "content"}
+BUTTON_INPUTS = {"submit", "button", "reset"}
+# Parameters of the component macros whose values are shown to people.
+SHOWN_PARAMETERS = {"label", "message", "caption", "headers", "pairs", "description"}
+COMPONENTS = "macros/components.html"
+CODE_WORD = re.compile(r"[a-z0-9_\-.:/#=%,;()]+")
 # Code samples (commands, headers) are the same in every language.
 NOT_PROSE = {"script", "style", "code", "pre", "kbd", "samp"}
 HAS_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -68,6 +86,17 @@ def test_every_message_the_code_uses_is_in_the_catalogue(language):
     )
 
 
+def looks_like_prose(text: str) -> bool:
+    """Text a person reads rather than a code: a capital or non-ASCII letter, or several plain
+    words (`"opslaan en verder"`), where CSS classes and codes are `utrecht-button--primary`."""
+    if not HAS_LETTERS.search(text):
+        return False
+    words = text.split()
+    if any(not CODE_WORD.fullmatch(word) for word in words):
+        return True
+    return len(words) >= 2 and all(not re.search(r"[-_.:/#=]", word) for word in words)
+
+
 class _BareText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -77,8 +106,15 @@ class _BareText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in NOT_PROSE:
             self._skip += 1
+        attributes = dict(attrs)
         for name, value in attrs:
-            if name in TEXT_ATTRIBUTES and value and HAS_LETTERS.search(value):
+            if not value or not HAS_LETTERS.search(value):
+                continue
+            shown = name in TEXT_ATTRIBUTES or (
+                name == "value" and tag == "input"
+                and (attributes.get("type") or "").lower() in BUTTON_INPUTS)
+            maybe = name in MAYBE_TEXT_ATTRIBUTES or name.startswith("aria-")
+            if shown or (maybe and looks_like_prose(value)):
                 self.found.append(f'{name}="{value}"')
 
     def handle_endtag(self, tag):
@@ -104,7 +140,55 @@ def _bare_text_in(template: Path) -> list[str]:
     parser = _BareText()
     # The placeholder has no letters, so an expression alone never counts as bare text.
     parser.feed("".join(pieces).replace("\x00", "0"))
-    return parser.found
+    return parser.found + _bare_literals_in(source, env)
+
+
+def _macro_parameters(env: Environment) -> dict[str, list[str]]:
+    """The component macros and their parameters in order, read from their definitions."""
+    tree = env.parse((TEMPLATES / COMPONENTS).read_text(encoding="utf-8"))
+    return {macro.name: [arg.name for arg in macro.args] for macro in tree.find_all(nodes.Macro)}
+
+
+def _literals(node) -> list[str]:
+    """The string literals an argument is made of, not looking inside calls (`_()`, ...)."""
+    if isinstance(node, nodes.Const):
+        return [node.value] if isinstance(node.value, str) else []
+    if isinstance(node, nodes.Call):
+        return []
+    if isinstance(node, nodes.Filter):  # "text"|upper still shows the text
+        return _literals(node.node) if node.node is not None else []
+    found = []
+    for child in node.iter_child_nodes():
+        if isinstance(child, nodes.Pair):  # a dict: keys are names, values may be shown
+            found += _literals(child.value)
+        else:
+            found += _literals(child)
+    return found
+
+
+def _bare_literals_in(source: str, env: Environment) -> list[str]:
+    """String literals people would read: component macro arguments and `{% set %}` values."""
+    tree = env.parse(source)
+    macros = _macro_parameters(env)
+    found = []
+    for call in tree.find_all(nodes.Call):
+        name = getattr(call.node, "name", None) or getattr(call.node, "attr", None)
+        if name not in macros:
+            continue
+        parameters = macros[name]
+        named = [(parameters[i] if i < len(parameters) else None, arg)
+                 for i, arg in enumerate(call.args)]
+        named += [(keyword.key, keyword.value) for keyword in call.kwargs]
+        for parameter, argument in named:
+            for text in _literals(argument):
+                if (parameter in SHOWN_PARAMETERS and HAS_LETTERS.search(text)) \
+                        or looks_like_prose(text):
+                    found.append(f'{name}({parameter}="{text}")')
+    for assign in tree.find_all(nodes.Assign):
+        for text in _literals(assign.node):
+            if looks_like_prose(text):
+                found.append(f'set {getattr(assign.target, "name", "?")} = "{text}"')
+    return found
 
 
 TEMPLATE_FILES = sorted(TEMPLATES.rglob("*.html"))
@@ -115,8 +199,63 @@ def test_templates_hold_no_text_outside_the_translation_functions(template):
     assert _bare_text_in(template) == []
 
 
-def test_the_bare_text_check_catches_untranslated_text(tmp_path):
+CAUGHT = {
+    "text between tags": ('<p>{{ _("Fine") }}</p><p>Not translated</p>', ["Not translated"]),
+    "aria-label": ('<a href="#" aria-label="Also bare">{{ x }}</a>', ['aria-label="Also bare"']),
+    "alt": ('<img src="x.png" alt="Logo gemeente">', ['alt="Logo gemeente"']),
+    "title": ('<abbr title="Gemeente">Gem</abbr>', ['title="Gemeente"', "Gem"]),
+    "placeholder": ('<input name="q" placeholder="zoeken">', ['placeholder="zoeken"']),
+    "aria-description": ('<nav aria-description="hoofdmenu"></nav>',
+                         ['aria-description="hoofdmenu"']),
+    "another aria-* with prose": ('<p aria-roledescription="Dia">{{ x }}</p>',
+                                  ['aria-roledescription="Dia"']),
+    "value of a button-like input": ('<input type="submit" value="opslaan">',
+                                     ['value="opslaan"']),
+    "value holding prose": ('<option value="Alle netwerken">{{ x }}</option>',
+                            ['value="Alle netwerken"']),
+    "content holding prose": ('<meta name="description" content="Netwerken van de gemeente">',
+                              ['content="Netwerken van de gemeente"']),
+    "component macro, shown parameter": (
+        '{% from "macros/components.html" import button %}{{ button("opslaan") }}',
+        ['button(label="opslaan")']),
+    "component macro, keyword": (
+        '{% import "macros/components.html" as c %}{{ c.alert(message="Gelukt") }}',
+        ['alert(message="Gelukt")']),
+    "component macro, prose in another parameter": (
+        '{% from "macros/components.html" import button %}'
+        '{{ button(_("Save"), variant="Grote knop") }}', ['button(variant="Grote knop")']),
+    "component macro, list of headers": (
+        '{% from "macros/components.html" import table %}'
+        '{% call table(_("Members"), ["naam", _("Role")]) %}{% endcall %}',
+        ['table(headers="naam")']),
+    "set": ('{% set title = "Netwerken" %}<h1>{{ title }}</h1>', ['set title = "Netwerken"']),
+    "set, lowercase sentence": ('{% set hint = "kies een netwerk" %}',
+                                ['set hint = "kies een netwerk"']),
+}
+
+
+@pytest.mark.parametrize("source, expected", CAUGHT.values(), ids=CAUGHT.keys())
+def test_the_bare_text_check_catches_each_kind_of_untranslated_text(tmp_path, source, expected):
     sample = tmp_path / "sample.html"
-    sample.write_text('<p>{{ _("Fine") }}</p><p>Not translated</p>'
-                      '<a href="#" aria-label="Also bare">{{ x }}</a>', encoding="utf-8")
-    assert _bare_text_in(sample) == ["Not translated", 'aria-label="Also bare"']
+    sample.write_text(source, encoding="utf-8")
+    assert _bare_text_in(sample) == expected
+
+
+PASSES = {
+    "translated everywhere": '{% from "macros/components.html" import button %}'
+                             '<p title="{{ _("Fine") }}">{{ _("Fine") }}</p>'
+                             '{{ button(_("Save"), variant="secondary-action", type="submit") }}',
+    "codes in value, content and aria-*": '<input type="hidden" name="trigger" value="close">'
+                                          '<meta name="viewport" content="width=device-width">'
+                                          '<a href="#" aria-current="page">{{ x }}</a>',
+    "CSS classes in a set": '{% set control = "utrecht-textbox utrecht-textbox--html-input" %}',
+    "literals inside calls": '{% from "macros/components.html" import link %}'
+                             '{{ link(url_for("networks.detail", network_id=1), _("Open")) }}',
+}
+
+
+@pytest.mark.parametrize("source", PASSES.values(), ids=PASSES.keys())
+def test_the_bare_text_check_lets_translated_text_and_codes_pass(tmp_path, source):
+    sample = tmp_path / "sample.html"
+    sample.write_text(source, encoding="utf-8")
+    assert _bare_text_in(sample) == []
