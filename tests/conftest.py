@@ -21,7 +21,7 @@ DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # The Redis the session and throttling tests use; each test keeps to keys of its own prefix.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_PASSWORD = "correct horse battery staple"
-TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "notification",
+TABLES = ("audit_record", "audit_chain", "audit_refusal_window", "processing_log", "erasure", "notification",
           "briefing", "policy_input", "signal_step", "signal", "agreement", "meeting_attendance",
           "meeting", "member_step", "member",
           "organisation", "network_profile", "stage_change", "item_state", "signoff", "evidence",
@@ -101,6 +101,9 @@ def app_config(database_url, tmp_path):
         "SERVER_NAME": "localhost",
         # Most tests log in with a password only; the two-factor tests switch this on.
         "MFA_REQUIRED": False,
+        # Never the developer's instance folder: each test has its own key and checkpoints.
+        "AUDIT_SIGNING_KEY": str(tmp_path / "audit_signing_key"),
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
     }
 
 

@@ -61,9 +61,12 @@ def write_transaction() -> Iterator[None]:
 def _record_refusal(draft) -> None:
     from .audit import append_audit  # local: audit imports this module's helpers indirectly
 
+    from .security_events import note_refusal_recorded
+
     try:
         append_audit(draft, draft.attempted_at)
         db.session.commit()
+        note_refusal_recorded()
     except Exception:  # the refusal itself must still reach the caller
         db.session.rollback()
         log.exception("could not record a refused attempt in the audit trail")
