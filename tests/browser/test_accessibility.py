@@ -542,6 +542,10 @@ FORM_PLAN = {
     "items.revoke": _revoke_errors,
     "account.create_token": _token_forms,
     "account.revoke_token": _revoke_token,
+    "history.audit_export": lambda world: [
+        Visit("audit export, bad network number", "auditor", "/audit",
+              act=submit_in("form[action$='/audit/export']", {"export-network": "twaalf"}),
+              status=422, shows=FIELD_ERROR)],
     # Checked in test_the_language_switch_keeps_the_page_and_sets_html_lang.
     "i18n.switch_language": lambda world: [],
 }
