@@ -8,7 +8,9 @@ copy: a copied SQLite file, or truncated PostgreSQL tables.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import re
 import shutil
 
 import pytest
@@ -27,6 +29,64 @@ TABLES = ("audit_record", "audit_chain", "audit_refusal_window", "processing_log
           "organisation", "network_profile", "stage_change", "item_state", "signoff", "evidence",
           "network", "api_token", "recovery_code", "web_session", "user_role", "user_account",
           "municipality")
+
+
+# --- no secret in any log line -------------------------------------------------------------
+# Every log record of the whole run passes through this handler, formatted as the app writes
+# it; a line that holds a test password, an API token, a bearer header or a session cookie is
+# kept, and the run fails at the end (`pytest_sessionfinish`) naming those lines.
+SECRET_PATTERNS = (
+    re.escape(TEST_PASSWORD),
+    r"een heel nieuw wachtwoord",
+    r"vsp_[A-Za-z0-9_-]{16,}",          # a personal API token (TOKEN_PREFIX and its secret)
+    r"[Bb]earer\s+\S{8,}",
+    r"[Ss]ession=[A-Za-z0-9_.-]{16,}",  # a session cookie value
+)
+
+
+class SecretScanningHandler(logging.Handler):
+    """Format each record as the app's JSON log does and keep the lines that leak a secret."""
+
+    def __init__(self, patterns=SECRET_PATTERNS):
+        super().__init__(logging.NOTSET)
+        from lifecycle.applog import RequestJsonFormatter
+
+        self.setFormatter(RequestJsonFormatter())
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
+        self.lines_seen = 0
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:  # a record that cannot be formatted is a bug shown elsewhere
+            return
+        self.lines_seen += 1
+        if self.pattern.search(line):
+            self.leaks.append(line)
+
+
+SECRET_SCANNER: SecretScanningHandler | None = None
+
+
+def pytest_configure(config):
+    global SECRET_SCANNER
+    SECRET_SCANNER = SecretScanningHandler()
+    root = logging.getLogger()
+    root.addHandler(SECRET_SCANNER)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if SECRET_SCANNER is None or not SECRET_SCANNER.leaks:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = (f"{len(SECRET_SCANNER.leaks)} log line(s) of this run hold a password, token "
+               "or session id:\n" + "\n".join(SECRET_SCANNER.leaks[:20]))
+    if reporter is not None:
+        reporter.write_line(message, red=True)
+    session.exitstatus = 1
 
 
 def pytest_addoption(parser):

@@ -49,7 +49,10 @@ def write_transaction() -> Iterator[None]:
         raise Conflict("Someone else changed this at the same moment. Reload and try again.") from exc
     except IntegrityError as exc:
         db.session.rollback()
-        log.info("integrity error turned into a conflict: %s", exc.orig)
+        # The driver's message can quote the clashing row's values (an e-mail address): only
+        # its kind goes to the log.
+        log.info("integrity error turned into a conflict",
+                 extra={"error": type(exc.orig).__name__})
         raise Conflict("This clashes with data that was saved at the same moment.") from exc
     except BaseException:
         db.session.rollback()
