@@ -78,6 +78,16 @@ def pytest_configure(config):
         root.setLevel(logging.INFO)
 
 
+def pytest_runtest_setup(item):
+    """Keep the scanner on the root logger: Alembic's fileConfig() (run when the test schema is
+    built) replaces the root logger's handlers."""
+    root = logging.getLogger()
+    if SECRET_SCANNER is not None and SECRET_SCANNER not in root.handlers:
+        root.addHandler(SECRET_SCANNER)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
 def pytest_sessionfinish(session, exitstatus):
     if SECRET_SCANNER is None or not SECRET_SCANNER.leaks:
         return
