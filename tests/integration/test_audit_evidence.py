@@ -392,3 +392,28 @@ def test_an_empty_database_exports_and_verifies(app, cli, tmp_path):
 
     result = cli("audit", "verify", "--file", str(export))
     assert result.exit_code == 0, result.output
+
+
+def _readme_export_check() -> str:
+    """The auditor's stdlib snippet from the README, exactly as printed there."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("standard-library Python an auditor needs", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_snippet_checks_an_export_and_catches_a_changed_record(signed, cli, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("audit", "export", "--format", "jsonl", "--output", "export.jsonl").exit_code == 0
+    snippet = _readme_export_check()
+
+    exec(compile(snippet, "README.md", "exec"), {})  # passes on the real export
+
+    lines = (tmp_path / "export.jsonl").read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if '"action":"item.approved"' in line)
+    lines[index] = lines[index].replace('"result":"ok"', '"result":"refused"')
+    (tmp_path / "export.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(AssertionError):
+        exec(compile(snippet, "README.md", "exec"), {})
