@@ -245,3 +245,13 @@ def test_a_csv_export_of_the_processing_log_downloads(app, make_user):
 
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.get_data(as_text=True).startswith("id,trace_id")
+
+
+def test_an_administrator_probing_a_user_of_another_municipality_is_recorded(app, make_user):
+    other = make_user("lead", municipality="Venlo")
+    client = logged_in(app, make_user("admin", municipality="Utrecht"))
+
+    assert client.get(f"/beheer/gebruikers/{other.id}").status_code == 404
+
+    [record] = records("security.out_of_scope")
+    assert (record.object_type, record.object_id) == ("user", str(other.id))
