@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import (Blueprint, Response, abort, render_template, request, stream_with_context,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -402,8 +401,15 @@ def audit_export():
         return render_template("history/audit.html", form=form, rows=None, next_url=None,
                                first_page=True, export_form=export_form), 422
     filename = f"voelspriet-{export.kind}-{date.today().isoformat()}.{EXPORT_EXTENSIONS[export.fmt]}"
-    # Streamed line by line while the database is read in batches: memory stays flat.
-    response = Response(stream_with_context(export.lines), mimetype=export.mimetype)
+    # Streamed line by line while the database is read in batches: memory stays flat. The
+    # lines are read in an app context of their own, pushed only while the body is sent.
+    app = current_app._get_current_object()
+
+    def body():
+        with app.app_context():
+            yield from export.lines
+
+    response = Response(body(), mimetype=export.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Export-Records"] = str(export.count)
     return response
