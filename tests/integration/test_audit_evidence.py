@@ -156,7 +156,7 @@ def test_a_checkpoint_run_writes_one_signed_line_per_chain(app, signed, cli):
     assert all(line["signature"] and line["key_id"] for line in lines)
     result = cli("audit", "verify")
     assert result.exit_code == 0, result.output
-    assert "signed checkpoints hold" in result.stdout
+    assert "2 ondertekende controlepunten kloppen" in result.stdout  # the CLI speaks Dutch
 
 
 def test_a_whole_chain_rewritten_with_recomputed_hashes_is_caught_by_the_checkpoint(
@@ -241,7 +241,7 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails(signed, cli, tmp_pa
     assert [json.loads(line)["type"] for line in lines[-3:]].count("checkpoint") >= 1
     ok = cli("audit", "verify", "--file", str(export))
     assert ok.exit_code == 0, ok.output
-    assert "signed checkpoints checked" in ok.stdout
+    assert "ondertekende controlepunten gecontroleerd" in ok.stdout
 
     tampered = tmp_path / "tampered.jsonl"
     changed = []
