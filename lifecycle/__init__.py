@@ -47,6 +47,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if config:
         app.config.update(config)
+    from .applog import configure_logging
+
+    configure_logging(app.config["LOG_LEVEL"])
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -80,6 +83,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_web(app)
     register_api(app)
     register_cli(app)
+    from .security_hooks import install_security_hooks
+
+    install_security_hooks(app)
     return app
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, NoReturn, Sequence
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -276,12 +276,60 @@ def _chain_names(municipality_ids: set[int | None]) -> dict[int | None, str]:
     return names
 
 
-@audit_cli.command("verify")
-@reports_errors
-def verify_audit_command() -> None:
-    """Walk every hash chain; exit 1 on the first break or gap in any chain."""
+def _public_keys(paths: Sequence[str]) -> list:
+    from .services.audit_evidence import EvidenceError, default_public_keys, read_public_keys
+
     try:
-        reports = verify_audit()
+        return read_public_keys(paths) if paths else default_public_keys()
+    except EvidenceError as exc:
+        fail(str(exc))
+
+
+def _verify_export_file(path: str, public_keys: list) -> None:
+    """`audit verify --file`: check an export offline; the database is never touched."""
+    from .domain.audit_evidence import verify_export
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            report = verify_export(handle, public_keys)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(_("Cannot read %(path)s: %(problem)s", path=path,
+               problem=getattr(exc, "strerror", None) or str(exc)))
+    if not report.ok:
+        for problem in report.problems:
+            click.echo("BROKEN: " + problem)
+        raise SystemExit(CHAIN_BROKEN)
+    click.echo("OK: " + _("%(records)s in %(chains)s", records=_records(report.records),
+                          chains=ngettext("%(num)d chain", "%(num)d chains", report.chains)))
+    if report.checkpoints:
+        click.echo("  " + (_("%(num)d signed checkpoints checked.", num=report.checkpoints)
+                           if public_keys else
+                           _("%(num)d checkpoints match, signatures not checked (no public key)."
+                             , num=report.checkpoints)))
+
+
+@audit_cli.command("verify")
+@click.option("--file", "export_file", type=click.Path(dir_okay=False),
+              help="Check a JSON Lines export offline instead of the database.")
+@click.option("--public-key", "public_key_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Public key(s) that signed the checkpoints (default: AUDIT_SIGNING_KEY.pub).")
+@reports_errors
+def verify_audit_command(export_file: str | None = None,
+                         public_key_paths: Sequence[str] = ()) -> None:
+    """Walk every hash chain against its head and every signed checkpoint; exit 1 on a break."""
+    keys = _public_keys(public_key_paths)
+    if export_file is not None:
+        _verify_export_file(export_file, keys)
+        return
+    from .services.audit_evidence import load_checkpoints
+
+    checkpoints = load_checkpoints(keys or None)
+    if checkpoints.by_chain and not keys:
+        fail(_("There are checkpoints in %(path)s, but no public key to check them with. Give "
+               "it with --public-key.", path=current_app.config["AUDIT_CHECKPOINT_DIR"]))
+    try:
+        reports = verify_audit({chain: checkpoints.marks(chain)
+                                for chain in checkpoints.by_chain})
     except (OperationalError, ProgrammingError):
         raise
     except Exception as exc:  # a row the database can no longer even decode is a broken trail
@@ -291,7 +339,9 @@ def verify_audit_command() -> None:
         raise SystemExit(CHAIN_BROKEN)
     names = _chain_names({report.municipality_id for report in reports})
     broken = [report for report in reports if not report.result.ok]
-    if broken:
+    for problem in checkpoints.bad:
+        click.echo("BROKEN: " + _("checkpoint %(where)s", where=problem))
+    if broken or checkpoints.bad:
         for report in broken:
             click.echo("BROKEN: " + _(
                 "%(chain)s: first broken sequence number %(seq)d: %(problem)s",
@@ -308,6 +358,121 @@ def verify_audit_command() -> None:
         click.echo("  " + _("%(chain)s: %(records)s",
                             chain=names.get(report.municipality_id, report.municipality_id),
                             records=_records(report.result.count)))
+    marks = sum(len(lines) for lines in checkpoints.by_chain.values())
+    if marks:
+        click.echo("  " + _("%(num)d signed checkpoints hold.", num=marks))
+
+
+@audit_cli.command("keygen")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Where to write the private key (default: AUDIT_SIGNING_KEY).")
+@reports_errors
+def keygen_command(output: str | None) -> None:
+    """Make the Ed25519 key that signs checkpoints (mode 0600) and print its public key."""
+    from pathlib import Path
+
+    from .services.audit_evidence import EvidenceError, make_signing_key
+
+    path = Path(output or current_app.config["AUDIT_SIGNING_KEY"])
+    try:
+        public_path, public = make_signing_key(path)
+    except EvidenceError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(_("Cannot write %(path)s: %(problem)s", path=path, problem=exc.strerror or exc))
+    click.echo(_("Private key written to %(path)s (mode 0600). Keep it off the database host.",
+                 path=path), err=True)
+    click.echo(_("Public key written to %(path)s; give it to the auditors:", path=public_path),
+               err=True)
+    click.echo(public.decode("ascii"), nl=False)
+
+
+@audit_cli.command("checkpoint")
+@reports_errors
+def checkpoint_command() -> None:
+    """Sign every chain's current head and append it to the checkpoint files (run from cron)."""
+    from .domain.audit import ChainHeadMismatch
+    from .services.audit_evidence import EvidenceError, checkpoint_dir, write_checkpoints
+    from .services.security_events import flush_refusal_windows
+
+    try:
+        with write_transaction():
+            flush_refusal_windows()  # repeated refusals are counted before the head is signed
+        lines = write_checkpoints()
+    except EvidenceError as exc:
+        fail(str(exc))
+    except ChainHeadMismatch as exc:
+        click.echo("BROKEN: " + str(exc))
+        raise SystemExit(CHAIN_BROKEN)
+    except OSError as exc:
+        fail(_("Cannot write the checkpoint: %(problem)s", problem=exc.strerror or exc))
+    finally:
+        db.session.rollback()
+    names = _chain_names({line["municipality_id"] for line in lines})
+    for line in lines:
+        click.echo(_("%(chain)s: signed up to %(seq)d", chain=names.get(
+            line["municipality_id"], line["municipality_id"]), seq=line["seq"]))
+    click.echo(_("Written to %(path)s.", path=checkpoint_dir()), err=True)
+
+
+def _export_filters(network: int | None, actor: int | None, action: str | None,
+                    date_from: datetime | None, date_to: datetime | None):
+    from .services.audit_evidence import ExportFilters
+
+    for name, value in (("--network", network), ("--actor", actor)):
+        if value is not None and not 1 <= value <= 2**31 - 1:
+            fail(_("%(option)s needs a positive number.", option=name))
+    if action is not None and not action.strip():
+        fail(_("--action needs the name of an action, such as item.approved."))
+    return ExportFilters(network_id=network, actor_id=actor, action=action,
+                         date_from=date_from.date() if date_from else None,
+                         date_to=date_to.date() if date_to else None)
+
+
+@audit_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), required=True)
+@click.option("--log", "kind", type=click.Choice(["audit", "processing"]), default="audit",
+              show_default=True, help="The audit trail or the processing log.")
+@click.option("--network", type=int)
+@click.option("--actor", type=int, help="A user id.")
+@click.option("--action", help="An action, such as item.approved (processing log: its name).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]),
+              help="Up to and including this day (Dutch time).")
+@click.option("--output", type=click.Path(dir_okay=False), required=True)
+@reports_errors
+def export_command(fmt: str, kind: str, network: int | None, actor: int | None,
+                   action: str | None, date_from: datetime | None, date_to: datetime | None,
+                   output: str) -> None:
+    """Export the audit trail (every chain) or the processing log, streamed to a file."""
+    from .services.audit_evidence import (EvidenceError, prepare_audit_export,
+                                          prepare_processing_export)
+
+    filters = _export_filters(network, actor, action, date_from, date_to)
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        fail(_("Cannot write %(path)s: %(problem)s", path=output, problem=exc.strerror or exc))
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        try:
+            with write_transaction():
+                if kind == "audit":
+                    export = prepare_audit_export(
+                        municipality_id=None, all_chains=True, filters=filters, fmt=fmt,
+                        actor_id=None, origin=CLI_ORIGIN, public_keys=_public_keys(()) or None)
+                else:
+                    export = prepare_processing_export(
+                        municipality_id=None, all_chains=True, filters=filters, fmt=fmt,
+                        actor_id=None, origin=CLI_ORIGIN)
+        except EvidenceError as exc:
+            fail(str(exc))
+        for line in export.lines:
+            handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+    db.session.rollback()
+    click.echo(_("%(records)s written to %(path)s.", records=_records(export.count),
+                 path=output), err=True)
 
 
 def _verify_after_restore() -> None:

@@ -102,6 +102,14 @@ def load_config(instance_path: str) -> dict:
         # secret key (a new key makes older log lines unfindable for subject access requests).
         "PROCESSING_LOG_KEY": os.environ.get("PROCESSING_LOG_KEY")
         or instance_secret_key(instance_path, "processing_log_key"),
+        # The Ed25519 key that signs audit checkpoints (`audit keygen` makes it, mode 0600), and
+        # where the signed checkpoints go. Keep both off the database host in production.
+        "AUDIT_SIGNING_KEY": os.environ.get("AUDIT_SIGNING_KEY")
+        or str(Path(instance_path) / "audit_signing_key"),
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR")
+        or str(Path(instance_path) / "audit-checkpoints"),
+        # The application log: one JSON object per line on standard error.
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # FULL: a committed audit record survives a power cut (see lifecycle/database.py).

@@ -1,7 +1,8 @@
 """Gunicorn's access log as one JSON object per line, for the log collector to read as is.
 
 Gunicorn's own `access_log_format` is a printf template: a quote in a path or a user agent
-would break JSON written that way. This logger builds each line with `json.dumps` instead. The
+would break JSON written that way. This logger builds each line with `json.dumps` instead, and
+adds the request id the app put in the environ (`security_hooks`). The
 query string is left out (filters can name people); the path, status, size and duration stay.
 """
 from __future__ import annotations
@@ -31,6 +32,8 @@ class JsonAccessLogger(Logger):
             "duration_ms": round(request_time.total_seconds() * 1000, 3),
             "referer": environ.get("HTTP_REFERER"),
             "user_agent": environ.get("HTTP_USER_AGENT"),
+            # The request id the app's log lines, audit records and processing log carry.
+            "request_id": environ.get("voelspriet.request_id"),
         }
         try:
             self.access_log.info(json.dumps(line, ensure_ascii=False))

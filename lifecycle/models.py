@@ -307,6 +307,25 @@ class AuditRecord(db.Model):
     )
 
 
+class AuditRefusalWindow(db.Model):
+    """Identical refusals from one origin within a minute: the first is an audit record, the
+    repeats are counted here and written as one record when the minute is over."""
+
+    __tablename__ = "audit_refusal_window"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A hash of what makes refusals identical: origin, actor, chain, action, route, status.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    municipality_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(60))
+    route: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+
+
 class Organisation(db.Model):
     """An organisation in a network's register: its kind, reach, power and its board's answer.
 

@@ -39,6 +39,11 @@ def start_trace(trace_id: str | None = None) -> str:
     return trace_id
 
 
+def peek_trace_id() -> str | None:
+    """The current trace id, or None: for log lines, which must not start a trace themselves."""
+    return _current.get()
+
+
 def current_trace_id() -> str:
     """The current trace id; outside any request or command, a fresh one is started."""
     trace_id = _current.get()

@@ -8,7 +8,9 @@ copy: a copied SQLite file, or truncated PostgreSQL tables.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import re
 import shutil
 
 import pytest
@@ -22,7 +24,7 @@ DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 # The Redis the session and throttling tests use; each test keeps to keys of its own prefix.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_PASSWORD = "correct horse battery staple"
-TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "notification",
+TABLES = ("audit_record", "audit_chain", "audit_refusal_window", "processing_log", "erasure", "notification",
           "briefing", "policy_input", "signal_step", "signal", "agreement", "meeting_attendance",
           "meeting", "member_step", "member",
           "organisation", "network_profile", "stage_change", "item_state", "signoff", "evidence",
@@ -36,6 +38,72 @@ TABLES = ("audit_record", "audit_chain", "processing_log", "erasure", "notificat
 settings.register_profile("standard", deadline=None)
 settings.register_profile("thorough", deadline=None, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "standard"))
+# --- no secret in any log line -------------------------------------------------------------
+# Every log record of the whole run passes through this handler, formatted as the app writes
+# it; a line that holds a test password, an API token, a bearer header or a session cookie is
+# kept, and the run fails at the end (`pytest_sessionfinish`) naming those lines.
+SECRET_PATTERNS = (
+    re.escape(TEST_PASSWORD),
+    r"een heel nieuw wachtwoord",
+    r"vsp_[A-Za-z0-9_-]{16,}",          # a personal API token (TOKEN_PREFIX and its secret)
+    r"[Bb]earer\s+\S{8,}",
+    r"[Ss]ession=[A-Za-z0-9_.-]{16,}",  # a session cookie value
+)
+
+
+class SecretScanningHandler(logging.Handler):
+    """Format each record as the app's JSON log does and keep the lines that leak a secret."""
+
+    def __init__(self, patterns=SECRET_PATTERNS):
+        super().__init__(logging.NOTSET)
+        from lifecycle.applog import RequestJsonFormatter
+
+        self.setFormatter(RequestJsonFormatter())
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
+        self.lines_seen = 0
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:  # a record that cannot be formatted is a bug shown elsewhere
+            return
+        self.lines_seen += 1
+        if self.pattern.search(line):
+            self.leaks.append(line)
+
+
+SECRET_SCANNER: SecretScanningHandler | None = None
+
+
+def pytest_configure(config):
+    global SECRET_SCANNER
+    SECRET_SCANNER = SecretScanningHandler()
+    root = logging.getLogger()
+    root.addHandler(SECRET_SCANNER)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
+def pytest_runtest_setup(item):
+    """Keep the scanner on the root logger: Alembic's fileConfig() (run when the test schema is
+    built) replaces the root logger's handlers."""
+    root = logging.getLogger()
+    if SECRET_SCANNER is not None and SECRET_SCANNER not in root.handlers:
+        root.addHandler(SECRET_SCANNER)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if SECRET_SCANNER is None or not SECRET_SCANNER.leaks:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = (f"{len(SECRET_SCANNER.leaks)} log line(s) of this run hold a password, token "
+               "or session id:\n" + "\n".join(SECRET_SCANNER.leaks[:20]))
+    if reporter is not None:
+        reporter.write_line(message, red=True)
+    session.exitstatus = 1
 
 
 def pytest_addoption(parser):
@@ -110,6 +178,9 @@ def app_config(database_url, tmp_path):
         "SERVER_NAME": "localhost",
         # Most tests log in with a password only; the two-factor tests switch this on.
         "MFA_REQUIRED": False,
+        # Never the developer's instance folder: each test has its own key and checkpoints.
+        "AUDIT_SIGNING_KEY": str(tmp_path / "audit_signing_key"),
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
     }
 
 

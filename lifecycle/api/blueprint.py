@@ -22,6 +22,8 @@ from ..models import User
 from ..services.accounts import user_for_token
 from .contract import MAX_BODY_BYTES, MAX_INTEGER_ID, ApiBlueprint
 from ..services.throttling import refuse_token
+from ..services.security_events import record_token_refusal
+from ..security_hooks import route_of_request
 from ..services.uow import write_transaction
 from .problems import BEARER_CHALLENGE, Problem, register_problem_handlers
 
@@ -69,9 +71,12 @@ def authenticate_request() -> None:
                       headers={"WWW-Authenticate": BEARER_CHALLENGE})
     user = user_for_token(token)
     if user is None:
-        log.info("API request with an unknown or revoked token from %s", request.remote_addr)
+        log.info("API request with an unknown or revoked token",
+                 extra={"origin": request.remote_addr, "route": route_of_request()})
         try:
             with write_transaction():  # counted, and audited once per window when throttled
+                record_token_refusal(token, origin=request.remote_addr,
+                                     route=route_of_request())
                 refuse_token(token, origin=request.remote_addr)
         except TooManyAttempts as exc:
             raise Problem("too-many-requests", _(

@@ -80,14 +80,29 @@ def format_timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical_json(record: Any) -> str:
-    """Serialise the hashed fields of `record` (any object with those attributes)."""
+def canonical_dumps(values: Any) -> str:
+    """The one canonical JSON text: sorted keys, no white space, UTF-8 kept as is.
+
+    Record hashes, checkpoint signatures and export lines all use it, so the writer and every
+    verifier agree byte for byte.
+    """
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def hashed_values(record: Any) -> dict[str, Any]:
+    """The hashed fields of `record` (any object with those attributes), as canonical values."""
     values = {name: getattr(record, name) for name in HASHED_FIELDS}
-    values["occurred_at"] = format_timestamp(values["occurred_at"])
+    if not isinstance(values["occurred_at"], str):
+        values["occurred_at"] = format_timestamp(values["occurred_at"])
     for name in OPTIONAL_HASHED_FIELDS:
         if getattr(record, name, None) is not None:
             values[name] = getattr(record, name)
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return values
+
+
+def canonical_json(record: Any) -> str:
+    """Serialise the hashed fields of `record` (any object with those attributes)."""
+    return canonical_dumps(hashed_values(record))
 
 
 def compute_hash(prev_hash: str, record: Any) -> str:
@@ -110,30 +125,81 @@ def chain(draft: AuditDraft, *, seq: int, prev_hash: str, now: datetime) -> Chai
     return ChainedRecord(**{**record.__dict__, "hash": compute_hash(prev_hash, record)})
 
 
+class ChainHeadMismatch(RuntimeError):
+    """The chain head row disagrees with the chain's last record: nothing may build on it."""
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     count: int
     broken_seq: int | None = None
     problem: str | None = None
+    # The hash of the last record walked (the genesis hash for an empty chain).
+    last_hash: str = GENESIS_HASH
 
 
-def verify_chain(records: Iterable[Any]) -> VerifyResult:
-    """Walk records in sequence order; report the first gap, broken link or wrong hash."""
+@dataclass(frozen=True)
+class CheckpointMark:
+    """A signed statement (already checked) that a chain once ended at `seq` with `hash`."""
+
+    seq: int
+    hash: str
+    signed_at: str = ""
+
+
+def head_problem(last_seq: int, last_hash: str, record_seq: int | None,
+                 record_hash: str | None) -> str | None:
+    """Why a chain head (`last_seq`, `last_hash`) disagrees with the last record, or None."""
+    record_seq = record_seq or 0
+    record_hash = record_hash or GENESIS_HASH
+    if last_seq > record_seq:
+        return f"records missing at the end: the chain head says {last_seq}, " \
+               f"the last record is {record_seq}"
+    if last_seq < record_seq:
+        return f"the chain head says {last_seq}, but there are records up to {record_seq}"
+    if last_hash != record_hash:
+        return f"the chain head's hash differs from the hash of record {record_seq}"
+    return None
+
+
+def verify_chain(records: Iterable[Any],
+                 checkpoints: Iterable[CheckpointMark] = ()) -> VerifyResult:
+    """Walk records in sequence order; report the first gap, broken link or wrong hash.
+
+    Each checkpoint is a signed earlier head: the record at its sequence number must still have
+    its hash, and the chain may not end before it (a cut at the end, or a rewritten chain).
+    """
+    marks: dict[int, list[CheckpointMark]] = {}
+    for mark in checkpoints:
+        marks.setdefault(mark.seq, []).append(mark)
     prev_hash = GENESIS_HASH
     expected_seq = 1
     count = 0
     for record in records:
         if record.seq != expected_seq:
             return VerifyResult(False, count, expected_seq,
-                                f"sequence gap: expected {expected_seq}, found {record.seq}")
+                                f"sequence gap: expected {expected_seq}, found {record.seq}",
+                                prev_hash)
         if record.prev_hash != prev_hash:
             return VerifyResult(False, count, record.seq,
-                                "prev_hash does not match the hash of the record before it")
+                                "prev_hash does not match the hash of the record before it",
+                                prev_hash)
         if compute_hash(prev_hash, record) != record.hash:
             return VerifyResult(False, count, record.seq,
-                                "hash does not match the record's contents")
+                                "hash does not match the record's contents", prev_hash)
+        for mark in marks.get(record.seq, ()):
+            if mark.hash != record.hash:
+                return VerifyResult(
+                    False, count, record.seq,
+                    f"differs from the signed checkpoint of {mark.signed_at or 'an earlier time'}"
+                    " (the chain was rewritten up to here)", prev_hash)
         prev_hash = record.hash
         expected_seq += 1
         count += 1
-    return VerifyResult(True, count)
+    longer = [seq for seq in marks if seq > count]
+    if longer:
+        return VerifyResult(False, count, count + 1,
+                            f"the chain ends at {count}, but a signed checkpoint says it "
+                            f"reached {max(longer)} (records cut off the end)", prev_hash)
+    return VerifyResult(True, count, last_hash=prev_hash)

@@ -6,18 +6,22 @@ so municipalities never wait on each other.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import audit as audit_domain
-from ..domain.audit import HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, AuditDraft, VerifyResult
+from ..domain.audit import (HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, AuditDraft, ChainHeadMismatch,
+                            CheckpointMark, VerifyResult)
 from ..extensions import db
 from ..models import AuditChain, AuditRecord, User, utcnow
 from ..tracing import current_trace_id
+
+log = logging.getLogger(__name__)
 
 
 def _locked_chain(municipality_id: int | None) -> AuditChain:
@@ -45,6 +49,7 @@ def append_audit(draft: AuditDraft, now: datetime | None = None) -> AuditRecord:
     if draft.trace_id is None:
         draft.trace_id = current_trace_id()
     chain = _locked_chain(draft.municipality_id)
+    _ensure_head_agrees(chain)
     chained = audit_domain.chain(draft, seq=chain.last_seq + 1, prev_hash=chain.last_hash,
                                  now=now or utcnow())
     record = AuditRecord(chain_id=chain.id, **chained.__dict__)
@@ -53,6 +58,27 @@ def append_audit(draft: AuditDraft, now: datetime | None = None) -> AuditRecord:
     db.session.add(record)
     db.session.flush()
     return record
+
+
+def last_record_of(chain_id: int) -> tuple[int | None, str | None]:
+    """The sequence number and hash of a chain's last record (None, None when it has none)."""
+    row = db.session.execute(
+        select(AuditRecord.seq, AuditRecord.hash).where(AuditRecord.chain_id == chain_id)
+        .order_by(AuditRecord.seq.desc()).limit(1)).first()
+    return (row.seq, row.hash) if row is not None else (None, None)
+
+
+def _ensure_head_agrees(chain: AuditChain) -> None:
+    """Refuse to build on a head that disagrees with the records (someone changed either)."""
+    problem = audit_domain.head_problem(chain.last_seq, chain.last_hash,
+                                        *last_record_of(chain.id))
+    if problem is not None:
+        log.error("audit append refused: the chain head disagrees with its records",
+                  extra={"chain_id": chain.id, "municipality_id": chain.municipality_id,
+                         "problem": problem})
+        raise ChainHeadMismatch(
+            f"The audit chain of municipality {chain.municipality_id} is damaged ({problem}); "
+            "nothing is written until it is repaired. Run: flask --app wsgi audit verify")
 
 
 def _chain_records(chain_id: int, batch: int = 5000) -> Iterator[Any]:
@@ -79,19 +105,38 @@ class ChainReport:
     head_seq: int
 
 
-def verify_audit() -> list[ChainReport]:
-    """Walk every chain; also catch records cut off the end (the head remembers the last seq)."""
+def verify_audit(checkpoints: dict[int | None, Iterable[CheckpointMark]] | None = None
+                 ) -> list[ChainReport]:
+    """Walk every chain, against its head row and against every signed checkpoint given.
+
+    The head (`last_seq`, `last_hash`) must equal the last record. A checkpoint's record must
+    still have the checkpointed hash, and no chain may be shorter than a checkpoint says; a
+    checkpoint for a chain that is gone altogether is a break of that chain too.
+    """
+    checkpoints = checkpoints or {}
     reports = []
     chains = db.session.execute(
         select(AuditChain.id, AuditChain.municipality_id, AuditChain.last_seq,
                AuditChain.last_hash).order_by(AuditChain.id)
     ).all()
     for chain_id, municipality_id, last_seq, last_hash in chains:
-        result = audit_domain.verify_chain(_chain_records(chain_id))
-        if result.ok and result.count != last_seq:
-            result = VerifyResult(False, result.count, result.count + 1,
-                                  f"records missing at the end: the chain head says {last_seq}")
+        result = audit_domain.verify_chain(_chain_records(chain_id),
+                                           checkpoints.get(municipality_id, ()))
+        if result.ok:
+            problem = audit_domain.head_problem(last_seq, last_hash, result.count or None,
+                                                result.last_hash if result.count else None)
+            if problem is not None:
+                result = VerifyResult(False, result.count, min(last_seq, result.count) + 1
+                                      if last_seq != result.count else result.count or 1,
+                                      problem, result.last_hash)
         reports.append(ChainReport(municipality_id, result, last_seq))
+    known = {chain.municipality_id for chain in chains}
+    for municipality_id, marks in checkpoints.items():
+        marks = [mark for mark in marks if mark.seq > 0]
+        if municipality_id not in known and marks:
+            reports.append(ChainReport(municipality_id, VerifyResult(
+                False, 0, 1, "the chain is gone, but a signed checkpoint says it reached "
+                f"{max(mark.seq for mark in marks)}"), 0))
     return reports
 
 

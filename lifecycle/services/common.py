@@ -36,6 +36,11 @@ def load_network(user: User, network_id: int, *, for_update: bool = False) -> Ne
         query = query.with_for_update(of=Network).options(lazyload(Network.lead))
     network = db.session.scalars(query).one_or_none()
     if network is None:
+        if db.session.scalar(select(Network.id).where(Network.id == network_id)) is not None:
+            # It exists, in another municipality: the same 404, but recorded as a refusal.
+            from .security_events import note_out_of_scope
+
+            note_out_of_scope("network", network_id)
         raise NotFound("No such network.")
     return network
 

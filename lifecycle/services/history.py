@@ -127,12 +127,31 @@ def audit_log(user: User, filters: AuditFilters, *, after: int | None = None,
     return _page(query, after, limit)
 
 
+def export_log(user: User, kind: str, fmt: str, filters, *, origin: str | None = None):
+    """An auditor's export of their municipality's audit trail or processing log (audited)."""
+    from .audit_evidence import (LOGS, default_public_keys, prepare_audit_export,
+                                 prepare_processing_export)
+
+    ensure_role(actor_of(user), AUDITOR, ADMIN)
+    if kind not in LOGS:
+        raise ValidationFailed("Unknown log.", errors={"log": "invalid_choice"})
+    if kind == "audit":
+        return prepare_audit_export(
+            municipality_id=user.municipality_id, all_chains=False, filters=filters, fmt=fmt,
+            actor_id=user.id, origin=origin, public_keys=default_public_keys() or None)
+    return prepare_processing_export(
+        municipality_id=user.municipality_id, all_chains=False, filters=filters, fmt=fmt,
+        actor_id=user.id, origin=origin)
+
+
 AUDIT_ACTIONS = (
-    "auth.login", "auth.throttled", "user.created", "user.updated", "user.roles_changed",
+    "auth.login", "auth.logout", "auth.token_refused", "auth.throttled", "user.created", "user.updated", "user.roles_changed",
     "user.deactivated", "user.activated", "user.password_changed", "user.mfa_enabled",
     "user.mfa_reset", "token.created", "token.revoked",
     "network.created", "network.updated", "network.lead_reassigned", "network.stage_changed",
     "item.evidence_submitted", "item.approved", "item.rejected", "item.signoff_revoked",
+    "security.forbidden", "security.out_of_scope", "security.refusals_repeated",
+    "audit.exported",
 )
 
 

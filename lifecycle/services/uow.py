@@ -49,7 +49,10 @@ def write_transaction() -> Iterator[None]:
         raise Conflict("Someone else changed this at the same moment. Reload and try again.") from exc
     except IntegrityError as exc:
         db.session.rollback()
-        log.info("integrity error turned into a conflict: %s", exc.orig)
+        # The driver's message can quote the clashing row's values (an e-mail address): only
+        # its kind goes to the log.
+        log.info("integrity error turned into a conflict",
+                 extra={"error": type(exc.orig).__name__})
         raise Conflict("This clashes with data that was saved at the same moment.") from exc
     except BaseException:
         db.session.rollback()
@@ -61,9 +64,12 @@ def write_transaction() -> Iterator[None]:
 def _record_refusal(draft) -> None:
     from .audit import append_audit  # local: audit imports this module's helpers indirectly
 
+    from .security_events import note_refusal_recorded
+
     try:
         append_audit(draft, draft.attempted_at)
         db.session.commit()
+        note_refusal_recorded()
     except Exception:  # the refusal itself must still reach the caller
         db.session.rollback()
         log.exception("could not record a refused attempt in the audit trail")

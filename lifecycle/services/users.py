@@ -48,8 +48,18 @@ def _administered(by: User | None, user_id: int) -> User:
     if user is None:
         raise NotFound("No such user.")
     if by is not None:
+        _note_if_elsewhere(by, "user", user.id, user.municipality_id)
         ensure_can_administer(actor_of(by), user.municipality_id)
     return user
+
+
+def _note_if_elsewhere(by: User, object_type: str, object_id: int,
+                       municipality_id: int | None) -> None:
+    """An object of another municipality: its 404 goes to the audit trail as a refusal."""
+    if municipality_id != by.municipality_id:
+        from .security_events import note_out_of_scope
+
+        note_out_of_scope(object_type, object_id)
 
 
 def _keep_admin_rights(by: User | None, user: User, *, roles: list[str], active: bool) -> None:
@@ -161,6 +171,7 @@ def revoke_municipality_token(admin: User, token_id: int, *, origin: str | None 
     row = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
     if row is None:
         raise NotFound("No such token.")
+    _note_if_elsewhere(admin, "api_token", row.id, row.user.municipality_id)
     ensure_can_administer(actor_of(admin), row.user.municipality_id)
     return accounts.revoke_token(admin, token_id, origin=origin, now=now)
 

@@ -23,7 +23,9 @@ from ..models import User
 from ..services.accounts import log_in
 from ..services.second_factor import (enrol_second_factor, new_totp_secret,
                                       verify_second_factor)
+from ..services.security_events import record_logout
 from ..services.uow import write_transaction
+from ..security_hooks import route_of_request
 from ..sessions import end_session, start_session
 from .common import origin, safe_next_url
 from .forms import CodeForm, EnrolForm, LoginForm
@@ -153,6 +155,11 @@ def enrol():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        with write_transaction():
+            record_logout(municipality_id=user.municipality_id, actor_id=user.id,
+                          origin=origin(), route=route_of_request())
     end_session()  # POST only, so CSRFProtect guards it
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

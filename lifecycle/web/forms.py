@@ -296,3 +296,16 @@ def give_ids(form, prefix: str) -> None:
         if field_.name != "csrf_token":
             field_.id = f"{prefix}-{field_.name}"
             field_.label.field_id = field_.id
+class AuditExportForm(FlaskForm):
+    """An auditor's export: which log, which format, and the same filters as the audit page."""
+
+    log = SelectField(_l("Log"), choices=[("audit", _l("Audit trail")),
+                                          ("processing", _l("Processing log"))])
+    format = SelectField(_l("File format"), choices=[
+        ("jsonl", _l("JSON Lines (with hashes, can be verified)")),
+        ("csv", _l("CSV (for a spreadsheet)"))])
+    network = StringField(_l("Network number"), validators=[Optional(), Length(max=12)])
+    actor = SelectField(_l("User"), coerce=str, validate_choice=False)
+    action = SelectField(_l("Action"), coerce=str, validate_choice=False)
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("Up to and including"), validators=[Optional()])

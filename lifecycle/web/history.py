@@ -8,9 +8,10 @@ names looked up in the same query for the whole page.
 from __future__ import annotations
 
 from datetime import date
+from itertools import islice
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,11 +22,14 @@ from ..domain.permissions import ADMIN, AUDITOR
 from ..domain.workflow import WorkflowDefinition
 from ..services import history as history_service
 from ..services.history import AUDIT_ACTIONS, AuditFilters
+from ..services.audit_evidence import ExportFilters
 from ..services.networks import get_network
+from ..services.uow import write_transaction
+from .common import origin
 from ..services.workflows import latest_workflow, workflow_of
 from .common import MAX_DB_ID, apply_field_errors, check_id, field_error_message, require_login
 from .dashboard import item_title, stage_title, step_title
-from .forms import FORM_CHOICES, LEVEL_CHOICES, ROLE_CHOICES, AuditFilterForm
+from .forms import FORM_CHOICES, LEVEL_CHOICES, ROLE_CHOICES, AuditExportForm, AuditFilterForm
 
 bp = Blueprint("history", __name__)
 require_login(bp)
@@ -58,6 +62,12 @@ ACTION_LABELS = {
     "item.approved": _l("Sign off item"),
     "item.rejected": _l("Reject item"),
     "item.signoff_revoked": _l("Revoke sign-off"),
+    "auth.logout": _l("Log out"),
+    "auth.token_refused": _l("Unknown or revoked API token"),
+    "security.forbidden": _l("No access"),
+    "security.out_of_scope": _l("Object of another municipality"),
+    "security.refusals_repeated": _l("Repeated refusals"),
+    "audit.exported": _l("Export the log"),
 }
 
 RESULT_LABELS = {"ok": (_l("ok"), "success"), "refused": (_l("refused"), "danger")}
@@ -97,6 +107,9 @@ FIELD_LABELS = {
     "second_factor": _l("Two-factor login"), "recovery_codes": _l("Recovery codes"),
     "attempt": _l("Attempt"), "scope": _l("Counted"), "window_seconds": _l("Window (seconds)"),
     "fields": _l("Changed"), "active": _l("Active"),
+    "route": _l("Route"), "repeats": _l("Repeated"), "repeated_action": _l("Refused action"),
+    "first_seq": _l("First record"), "records": _l("Records"), "log": _l("Log"),
+    "format": _l("File format"), "filters": _l("Filters"),
 }
 # Order of the lines in a summary; keys not listed follow in alphabetical order.
 FIELD_ORDER = ("trigger", "stage", "paused_from", "status", "reason", "refusal", "missing",
@@ -347,5 +360,64 @@ def audit_log():
                                    after=page.next_after)
     if rows is None:
         status = 400
+    export_form = AuditExportForm(formdata=None, prefix="export")
+    _choices(export_form, users)
     return render_template("history/audit.html", form=form, rows=rows, next_url=next_url,
-                           first_page=after is None), status
+                           first_page=after is None, export_form=export_form), status
+
+
+EXPORT_EXTENSIONS = {"jsonl": "jsonl", "csv": "csv"}
+EXPORT_CHUNK_LINES = 500
+
+
+@bp.post("/audit/export")
+def audit_export():
+    """Download the audit trail or the processing log, filtered; the export is itself audited."""
+    user = current_user._get_current_object()
+    if not user.roles & {AUDITOR, ADMIN}:
+        abort(403)
+    users = history_service.municipality_users(user)
+    export_form = AuditExportForm(prefix="export")
+    _choices(export_form, users)
+    filters = _filters_from(export_form, {u.id for u in users})
+    if filters is not None and export_form.log.data == "processing" and filters.action:
+        export_form.action.errors.append(
+            _("The action filter is for the audit trail; leave it empty for the processing log."))
+        filters = None
+    export = None
+    if filters is not None:
+        try:
+            with write_transaction():
+                export = history_service.export_log(
+                    user, export_form.log.data, export_form.format.data,
+                    ExportFilters(network_id=filters.network_id, actor_id=filters.actor_id,
+                                  action=filters.action, date_from=filters.date_from,
+                                  date_to=filters.date_to), origin=origin())
+        except NotAllowed:
+            abort(403)
+        except ValidationFailed as exc:
+            apply_field_errors(export_form, exc)
+    if export is None:
+        form = AuditFilterForm(formdata=None)
+        _choices(form, users)
+        return render_template("history/audit.html", form=form, rows=None, next_url=None,
+                               first_page=True, export_form=export_form), 422
+    filename = f"voelspriet-{export.kind}-{date.today().isoformat()}.{EXPORT_EXTENSIONS[export.fmt]}"
+    # Streamed in chunks while the database is read in batches: memory stays flat. Each chunk
+    # is read in an app context of its own, pushed and popped around that read only, so a
+    # download that is never read, or read by a server between other requests, leaves no
+    # context behind.
+    app = current_app._get_current_object()
+
+    def body():
+        while True:
+            with app.app_context():
+                chunk = "".join(islice(export.lines, EXPORT_CHUNK_LINES))
+            if not chunk:
+                return
+            yield chunk
+
+    response = Response(body(), mimetype=export.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Export-Records"] = str(export.count)
+    return response

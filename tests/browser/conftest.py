@@ -27,13 +27,15 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture
-def app_config(database_url):
+def app_config(database_url, tmp_path):
     return {
         "TESTING": False,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "browser-test-secret",
         "WTF_CSRF_ENABLED": True,
         "MFA_REQUIRED": False,
+        "AUDIT_SIGNING_KEY": str(tmp_path / "audit_signing_key"),
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
     }
 
 

@@ -858,6 +858,10 @@ FORM_PLAN = {
     "exchange.agreement_to_policy": _policy_errors(lambda world: network(
         world, "maintenance", f"/bijeenkomsten/{kept(world, 'meeting')}/afspraken/"
         f"{kept(world, 'agreement')}/naar-beleid")),
+    "history.audit_export": lambda world: [
+        Visit("audit export, bad network number", "auditor", "/audit",
+              act=submit_in("form[action$='/audit/export']", {"export-network": "twaalf"}),
+              status=422, shows=FIELD_ERROR)],
     # Checked in test_the_language_switch_keeps_the_page_and_sets_html_lang.
     "i18n.switch_language": lambda world: [],
 }

@@ -87,6 +87,9 @@ def test_gunicorn_serves_the_health_endpoints_and_logs_each_request_as_json(serv
     time.sleep(0.5)  # the access log is written after the response
     lines = [json.loads(line) for line in log_path.read_text().splitlines()
              if line.startswith("{")]
+    # The app's own JSON log lines share the output; the access lines are those with a method.
+    lines = [line for line in lines if "method" in line]
+    assert all(len(line["request_id"] or "") == 32 for line in lines)
     paths = [line["path"] for line in lines]
     assert paths[-3:] == ["/healthz", "/readyz", "/login"]
     login = lines[-1]

@@ -93,6 +93,8 @@ ACCESS: dict[str, Access] = {
     "dashboard.index": Access(ANYONE),
     "history.network_history": Access(ANYONE),
     "history.audit_log": Access(("auditor", "admin")),
+    "history.audit_export": Access(("auditor", "admin"), form=lambda world: {
+        "export-log": "audit", "export-format": "jsonl"}),
     "account.tokens": Access(ANYONE),
     "account.create_token": Access(ANYONE, form=lambda world: {"label": "my script"}),
     "account.revoke_token": Access(TOKEN_OWNER_OR_ADMIN),
