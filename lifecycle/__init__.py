@@ -17,6 +17,7 @@ from .database import configure_engine
 from .domain.catalogue import load_catalogue
 from .domain.workflow import load_workflows
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .tracing import start_trace, trace_id_from
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    # Every request gets its own trace id (its traceparent header's, or a new one), which its
+    # audit records and processing-log lines share. Without this the id was started lazily
+    # once per thread, so every request a worker served carried the same trace id.
+    @app.before_request
+    def start_request_trace() -> None:
+        start_trace(trace_id_from(request.headers.get("traceparent")))
 
     # A broken workflow definition stops startup here, naming the file and the place in it.
     from .services.workflows import CATALOGUE_KEY, EXTENSION_KEY
