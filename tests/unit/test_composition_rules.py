@@ -213,6 +213,7 @@ def test_profile_gaps_are_named_with_what_there_is_and_what_is_needed(catalogue)
     assert ("communities", None) not in found
     assert found[("voices", "Noord")] == (1, 2)
     assert found[("voices", "West")] == (1, 2)
+    assert ("voices", "Oost") not in found  # both members' organisations reach Oost
     # One formal of two is a share of 0.5, inside 0.2..0.6.
     assert ("formal_share", None) not in found
 

@@ -139,7 +139,7 @@ def test_the_lead_adds_a_person_reads_and_edits_them(team, network_id, problem):
     edited = team.lead.edit(url, {"phone": "+31 6 12345678", "member_type": "doener"})
     assert edited.status_code == 200, edited.get_json()
     assert (edited.get_json()["phone"], edited.get_json()["version"]) == ("+31 6 12345678", 2)
-    assert edited.headers["ETag"] == '"2"' or edited.headers["ETag"].endswith('2"')
+    assert edited.headers["ETag"] == '"2"'
     for reader in (team.reviewer, team.auditor, team.admin):
         read = reader.get(url)
         assert read.status_code == 200 and read.get_json()["name"] == "Karim Bouzid"
