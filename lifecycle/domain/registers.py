@@ -2,7 +2,8 @@
 
 `clean_organisation_fields` and `clean_member_fields` check what a lead writes against the
 vocabularies and return clean values, or raise `ValidationFailed` naming every bad field with a
-code, exactly as the network fields are checked. `quadrant` places an organisation on the
+code, exactly as the network fields are checked; `clean_step_details` does the same for a step
+of the member pipeline (its date, its reason, and for the intake its outcome and house rules). `quadrant` places an organisation on the
 influence × involvement grid with the approach that quadrant calls for.
 """
 from __future__ import annotations
@@ -219,3 +220,54 @@ def clean_member_fields(data: dict[str, Any], *, partial: bool, vocabularies: Vo
     if not partial:
         check.required("name")
     return check.done()
+
+
+MAX_REASON = 1000
+INTAKE_STEP = "record_intake"  # the step that records the intake conversation ("aftasten")
+
+
+def clean_step_details(step: str, data: dict[str, Any], *, today: date,
+                       vocabularies: Vocabularies) -> dict[str, Any]:
+    """Check a pipeline step's date, reason and (for the intake) its outcome and house rules.
+
+    The date defaults to `today` and may not lie after it. Only the intake carries an outcome
+    (suitable, not now, not suitable) and the house rules that were explained; another step that
+    sends them is told they do not belong to it.
+    """
+    errors: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    happened_on = data.get("happened_on")
+    if happened_on is None:
+        details["happened_on"] = today
+    elif not isinstance(happened_on, date):
+        errors["happened_on"] = "not_a_date"
+    elif happened_on > today:
+        errors["happened_on"] = "in_future"
+    else:
+        details["happened_on"] = happened_on
+    reason = data.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        errors["reason"] = "not_text"
+    elif reason is not None and len(reason.strip()) > MAX_REASON:
+        errors["reason"] = "too_long"
+    else:
+        details["reason"] = (reason or "").strip() or None
+    outcome, rules = data.get("intake_outcome"), data.get("house_rules")
+    if step == INTAKE_STEP:
+        if outcome not in Vocabularies.ids(vocabularies.intake_outcomes):
+            errors["intake_outcome"] = "required" if outcome in (None, "") else "invalid_choice"
+        rules = [] if rules is None else rules
+        known = Vocabularies.ids(vocabularies.house_rules)
+        if not isinstance(rules, list) or len(set(map(str, rules))) != len(rules) or \
+                any(rule not in known for rule in rules):
+            errors["house_rules"] = "invalid_choice"
+        details["intake_outcome"] = outcome
+        details["house_rules"] = [rule for rule in known if rule in (rules or [])] \
+            if isinstance(rules, list) else []
+    else:
+        for name, value in (("intake_outcome", outcome), ("house_rules", rules)):
+            if value not in (None, "", []):
+                errors[name] = "unknown_field"
+    if errors:
+        raise ValidationFailed("Some fields are not right.", errors=errors)
+    return details

@@ -117,11 +117,27 @@ def _clean_agreement(data: Any, member_ids: set[int], network: Network,
             "owner_user_id": None if owner is not None else network.lead_id, "due_on": due_on}
 
 
+def _people_of(meeting: Meeting) -> list[int]:
+    """The people a meeting names: its attendees and the owners of its agreements."""
+    people = [m.id for m in meeting.attendees if m.erased_at is None]
+    people += [a.owner_member.id for a in meeting.agreements
+               if a.owner_member is not None and a.owner_member.erased_at is None]
+    return list(dict.fromkeys(people))
+
+
 def _log_attendees(network: Network, meeting: Meeting, operation: str, moment: datetime) -> None:
     log_processing(municipality_id=network.municipality_id, activity="contact",
                    operation=operation, name=f"meeting.{operation}",
-                   member_ids=[m.id for m in meeting.attendees if m.erased_at is None],
-                   started_at=moment, ended_at=now_or(None))
+                   member_ids=_people_of(meeting), started_at=moment, ended_at=now_or(None))
+
+
+def _log_owner(network: Network, agreement: Agreement, operation: str, moment: datetime) -> None:
+    """An agreement names the member who owns it (its answer shows their name)."""
+    owner = agreement.owner_member
+    if owner is not None and owner.erased_at is None:
+        log_processing(municipality_id=network.municipality_id, activity="contact",
+                       operation=operation, name=f"agreement.{operation}",
+                       member_ids=[owner.id], started_at=moment, ended_at=now_or(None))
 
 
 def _meeting_in(network: Network, meeting_id: Any) -> Meeting:
@@ -214,6 +230,8 @@ def add_agreement(user: User, network_id: int, meeting_id: int, data: dict[str, 
     agreement = Agreement(meeting_id=meeting.id, network_id=network.id, **found)
     db.session.add(agreement)
     db.session.flush()
+    db.session.refresh(agreement)
+    _log_owner(network, agreement, "create", moment)
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="agreement",
         object_id=str(agreement.id), network_id=network.id, action="agreement.created",
@@ -236,6 +254,7 @@ def complete_agreement(user: User, network_id: int, agreement_id: int, done_on: 
         raise ValidationFailed("That day is in the future.", errors={"done_on": "in_future"})
     agreement.done_on = done_on
     db.session.flush()
+    _log_owner(network, agreement, "update", moment)
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="agreement",
         object_id=str(agreement.id), network_id=network.id, action="agreement.done",
@@ -261,7 +280,7 @@ def list_meetings(user: User, network_id: int, *, after: int | None = None, limi
         query = query.where(Meeting.id < after)
     rows = list(db.session.scalars(query.order_by(Meeting.id.desc()).limit(limit + 1)))
     page = rows[:limit]
-    attendees = sorted({m.id for meeting in page for m in meeting.attendees if m.erased_at is None})
+    attendees = sorted({person for meeting in page for person in _people_of(meeting)})
     log_processing(municipality_id=network.municipality_id, activity="contact",
                    operation="read", name="meeting.list", member_ids=attendees,
                    started_at=moment, ended_at=now_or(None))

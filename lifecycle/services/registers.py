@@ -22,9 +22,9 @@ from ..domain.composition import Gap, check_activation, gaps_filled_by
 from ..domain.errors import DomainError, NotFound, ReadOnly, StaleVersion, ValidationFailed
 from ..domain.pipeline import PipelineEngine, PipelineStep, StepOption
 from ..domain.profiles import Profile, ProfileTargets, clean_targets
-from ..domain.registers import (COMPOSITION_FIELDS, ORGANISATION_COMPOSITION_FIELDS,
-                                clean_member_fields, clean_organisation_fields)
-from ..domain.vocabulary import Vocabularies
+from ..domain.registers import (COMPOSITION_FIELDS, INTAKE_STEP, ORGANISATION_COMPOSITION_FIELDS,
+                                clean_member_fields, clean_organisation_fields,
+                                clean_step_details)
 from ..extensions import db
 from ..models import Member, MemberStep, Network, NetworkProfile, Organisation, User
 from .audit import append_audit
@@ -35,8 +35,6 @@ from .composition import (active_members_of, joined_in_quarter, member_facts, me
 from .privacy import log_processing
 from .workflows import catalogue, growth_rules_of, workflow_of
 
-MAX_REASON = 1000
-INTAKE_STEP = "record_intake"
 
 
 
@@ -321,48 +319,6 @@ def update_member(user: User, network_id: int, member_id: int, data: dict[str, A
     return member
 
 
-def _step_details(step: str, data: dict[str, Any], moment: datetime) -> dict[str, Any]:
-    """Check a step's date, reason and (for the intake) its outcome and house rules."""
-    vocabularies = catalogue().vocabularies
-    errors: dict[str, str] = {}
-    details: dict[str, Any] = {}
-    happened_on = data.get("happened_on")
-    if happened_on is None:
-        details["happened_on"] = local_date(moment)
-    elif not isinstance(happened_on, date):
-        errors["happened_on"] = "not_a_date"
-    elif happened_on > local_date(moment):
-        errors["happened_on"] = "in_future"
-    else:
-        details["happened_on"] = happened_on
-    reason = data.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        errors["reason"] = "not_text"
-    elif reason is not None and len(reason.strip()) > MAX_REASON:
-        errors["reason"] = "too_long"
-    else:
-        details["reason"] = (reason or "").strip() or None
-    outcome, rules = data.get("intake_outcome"), data.get("house_rules")
-    if step == INTAKE_STEP:
-        if outcome not in Vocabularies.ids(vocabularies.intake_outcomes):
-            errors["intake_outcome"] = "required" if outcome in (None, "") else "invalid_choice"
-        rules = [] if rules is None else rules
-        known = Vocabularies.ids(vocabularies.house_rules)
-        if not isinstance(rules, list) or len(set(map(str, rules))) != len(rules) or \
-                any(rule not in known for rule in rules):
-            errors["house_rules"] = "invalid_choice"
-        details["intake_outcome"] = outcome
-        details["house_rules"] = [rule for rule in known if rule in (rules or [])] \
-            if isinstance(rules, list) else []
-    else:
-        for name, value in (("intake_outcome", outcome), ("house_rules", rules)):
-            if value not in (None, "", []):
-                errors[name] = "unknown_field"
-    if errors:
-        raise ValidationFailed("Some fields are not right.", errors=errors)
-    return details
-
-
 def take_member_step(user: User, network_id: int, member_id: int, step: str,
                      data: dict[str, Any] | None = None, *, origin: str | None = None,
                      now: datetime | None = None) -> Member:
@@ -374,7 +330,8 @@ def take_member_step(user: User, network_id: int, member_id: int, step: str,
     ensure_lead(user, network, "member", member.id, "member.step", origin, now)
     if member.erased_at is not None:
         raise ReadOnly("This person's data has been erased.")
-    details = _step_details(step, data, moment)
+    details = clean_step_details(step, data, today=local_date(moment),
+                                 vocabularies=catalogue().vocabularies)
     try:
         new_state = pipeline_engine().fire(member.status, step, reason=details["reason"],
                                            guard=_activation_guard(network, moment))
