@@ -230,6 +230,8 @@ def take_signal_step(user: User, network_id: int, signal_id: int, step: str,
     db.session.flush()
     _audit(user, network, signal, "signal.step", origin, moment, step=step, before=before,
            partner_kind=signal.partner_kind if step == FORWARD else None)
+    # A step changes a record tied to its source member, whoever then reads it back.
+    _log_source(network, [signal], "update", moment)
     return signal
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
@@ -21,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from lifecycle.extensions import db
-from lifecycle.models import AuditRecord, ProcessingLogLine
+from lifecycle.models import AuditRecord, Member, ProcessingLogLine, Signal
 from lifecycle.services.privacy import member_reference
 from tests.builders import compose_through_api
 
@@ -45,7 +46,9 @@ class World:
     meeting_id: int
     agreement_id: int
     signal_id: int
-    clients: dict[str, Any]
+    clients: dict[str, Any]  # API clients with a token, by role
+    pages: dict[str, Any]  # logged-in browser clients, by role
+    second_agreement_id: int = 0
 
     @property
     def base(self) -> str:
@@ -59,8 +62,10 @@ class Visit:
     url: str
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-    # Whose data the call touches: member ids, or a function of the answer's JSON.
-    subjects: list[int] | Callable[[dict], list[int]] = field(default_factory=list)
+    # Whose data the call touches: member ids, or a function of the response.
+    subjects: list[int] | Callable[[Any], list[int]] = field(default_factory=list)
+    form: dict[str, Any] | None = None  # an HTML form post
+    page: bool = False  # an HTML page, opened by a logged-in user rather than with a token
 
 
 def _if_match() -> dict[str, str]:
@@ -73,7 +78,7 @@ PLAN: dict[tuple[str, str], Callable[[World], Visit]] = {
         "reviewer", "GET", f"{w.base}/members", subjects=w.members[:5]),
     ("api_v1.registers.create_member", "POST"): lambda w: Visit(
         "lead", "POST", f"{w.base}/members", json={"name": "Nieuw Lid"},
-        subjects=lambda body: [body["id"]]),
+        subjects=lambda response: [response.get_json()["id"]]),
     ("api_v1.registers.get_member", "GET"): lambda w: Visit(
         "auditor", "GET", f"{w.base}/members/{w.members[0]}", subjects=[w.members[0]]),
     ("api_v1.registers.update_member", "PATCH"): lambda w: Visit(
@@ -120,16 +125,118 @@ PLAN: dict[tuple[str, str], Callable[[World], Visit]] = {
     ("api_v1.signals.take_signal_step", "POST"): lambda w: Visit(
         "lead", "POST", f"{w.base}/signals/{w.signal_id}/steps", json={"step": "assess"},
         subjects=[w.members[3]]),
-    # Last: it empties the person, after which nothing more is processed about them.
+}
+# Last: it empties the person, after which nothing more is processed about them.
+LAST: dict[tuple[str, str], Callable[[World], Visit]] = {
     ("api_v1.registers.erase_member", "POST"): lambda w: Visit(
         "admin", "POST", f"{w.base}/members/{w.members[5]}/erase",
         json={"reason": "Verzoek van betrokkene."}, subjects=[w.members[5]]),
 }
 
 
-def build_world(make_user, api) -> World:
+def _page(role: str, path: str, subjects, form: dict | None = None) -> Callable[[World], Visit]:
+    """An HTML page or form of network N; `path` and `subjects` are functions of the world."""
+    def visit(w: World) -> Visit:
+        url = f"/netwerken/{w.network_id}{path(w)}"
+        return Visit(role, "POST" if form is not None else "GET", url, page=True,
+                     form=form(w) if form is not None else None,
+                     subjects=subjects if callable(subjects) and subjects.__name__ == "created"
+                     else subjects(w))
+    return visit
+
+
+def _version(model, key: int) -> str:
+    db.session.rollback()
+    return str(db.session.get(model, key).version)
+
+
+def created(response) -> list[int]:
+    """The person a form post created, from where it sends the browser next."""
+    return [int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])]
+
+
+def _later() -> str:
+    return (TODAY + timedelta(days=30)).isoformat()
+
+
+POLICY_FORM = {"summary": "Een plek voor jongeren.", "recipient": "Afdeling Jeugd"}
+PAGE_PLAN: dict[tuple[str, str], Callable[[World], Visit]] = {
+    ("composition.people", "GET"): _page(
+        "reviewer", lambda w: "/personen", lambda w: w.members[:5]),
+    ("composition.candidates", "GET"): _page(
+        "reviewer", lambda w: "/kandidaten", lambda w: w.members[2:4]),
+    ("composition.member", "GET"): _page(
+        "auditor", lambda w: f"/personen/{w.members[0]}", lambda w: [w.members[0]]),
+    ("composition.edit_member", "GET"): _page(
+        "lead", lambda w: f"/personen/{w.members[0]}/bewerken", lambda w: [w.members[0]]),
+    ("composition.edit_member", "POST"): _page(
+        "lead", lambda w: f"/personen/{w.members[0]}/bewerken", lambda w: [w.members[0]],
+        form=lambda w: {"name": "Samira Veld", "phone": "+31 6 12345678",
+                        "version": _version(Member, w.members[0])}),
+    ("composition.new_member", "GET"): _page("lead", lambda w: "/personen/nieuw", lambda w: []),
+    ("composition.new_member", "POST"): _page(
+        "lead", lambda w: "/personen/nieuw", created,
+        form=lambda w: {"name": "Karim Bouzid", "sector": "education"}),
+    ("composition.member_step", "POST"): _page(
+        "lead", lambda w: f"/personen/{w.members[2]}/stap", lambda w: [w.members[2]],
+        form=lambda w: {"step": "invite"}),
+    ("meetings.list_network_meetings", "GET"): _page(
+        "reviewer", lambda w: "/bijeenkomsten", lambda w: w.members[:3]),
+    ("meetings.meeting", "GET"): _page(
+        "auditor", lambda w: f"/bijeenkomsten/{w.meeting_id}", lambda w: w.members[:3]),
+    ("meetings.new_meeting", "GET"): _page(
+        "lead", lambda w: "/bijeenkomsten/nieuw", lambda w: w.members[:4]),
+    ("meetings.new_meeting", "POST"): _page(
+        "lead", lambda w: "/bijeenkomsten/nieuw", lambda w: [w.members[3]],
+        form=lambda w: {"held_on": TODAY.isoformat(), "form": "one_to_one",
+                        "attendee_ids": [str(w.members[3])], "notes": "Kennismaking."}),
+    ("meetings.agreement_done", "POST"): _page(
+        "lead", lambda w: f"/bijeenkomsten/{w.meeting_id}/afspraken/{w.second_agreement_id}"
+        "/gedaan", lambda w: [w.members[1]], form=lambda w: {}),
+    ("signals.list_network_signals", "GET"): _page(
+        "reviewer", lambda w: "/signalen", lambda w: [w.members[3]]),
+    ("signals.signal", "GET"): _page(
+        "auditor", lambda w: f"/signalen/{w.signal_id}", lambda w: [w.members[3]]),
+    ("signals.new_signal", "GET"): _page(
+        "lead", lambda w: "/signalen/nieuw", lambda w: w.members[:4]),
+    ("signals.new_signal", "POST"): _page(
+        "lead", lambda w: "/signalen/nieuw", lambda w: [w.members[2]],
+        form=lambda w: {"reported_on": TODAY.isoformat(), "theme": "other", "urgency": "low",
+                        "description": "Onrust bij de halte.",
+                        "source_member_id": str(w.members[2])}),
+    ("signals.take_step", "POST"): _page(
+        "lead", lambda w: f"/signalen/{w.signal_id}/stap", lambda w: [w.members[3]],
+        form=lambda w: {"step": "act"}),
+    ("signals.link_deeper_theme", "POST"): _page(
+        "lead", lambda w: f"/signalen/{w.signal_id}/dieper-thema", lambda w: [w.members[3]],
+        form=lambda w: {"deeper_theme": "polarisation",
+                        "version": _version(Signal, w.signal_id)}),
+    ("exchange.signal_to_policy", "GET"): _page(
+        "lead", lambda w: f"/signalen/{w.signal_id}/naar-beleid", lambda w: [w.members[3]]),
+    ("exchange.signal_to_policy", "POST"): _page(
+        "lead", lambda w: f"/signalen/{w.signal_id}/naar-beleid", lambda w: [w.members[3]],
+        form=lambda w: {**POLICY_FORM, "due_on": _later()}),
+    ("exchange.agreement_to_policy", "GET"): _page(
+        "lead", lambda w: f"/bijeenkomsten/{w.meeting_id}/afspraken/{w.second_agreement_id}"
+        "/naar-beleid", lambda w: [w.members[1]]),
+    ("exchange.agreement_to_policy", "POST"): _page(
+        "lead", lambda w: f"/bijeenkomsten/{w.meeting_id}/afspraken/{w.second_agreement_id}"
+        "/naar-beleid", lambda w: [w.members[1]],
+        form=lambda w: {**POLICY_FORM, "due_on": _later()}),
+    # Before the API's erasure, which comes last of all.
+    ("composition.erase", "POST"): _page(
+        "admin", lambda w: f"/personen/{w.members[4]}/wissen", lambda w: [w.members[4]],
+        form=lambda w: {"reason": "Verzoek van betrokkene."}),
+}
+PLAN.update(PAGE_PLAN)
+PLAN.update(LAST)
+
+
+def build_world(make_user, api, browse) -> World:
     users = {role: make_user(role) for role in ("lead", "reviewer", "auditor", "admin")}
     clients = {role: api(user) for role, user in users.items()}
+    with _pages_without_csrf():
+        pages = {role: browse(user) for role, user in users.items()}
     lead = clients["lead"]
     network_id = lead.post("/api/v1/networks", json={
         "name": "Netwerk Kanaleneiland", "goal": "Vroeg signaleren van spanningen.",
@@ -148,21 +255,44 @@ def build_world(make_user, api) -> World:
         "reported_on": TODAY.isoformat(), "theme": "liveability", "urgency": "normal",
         "description": "Afval rond het buurthuis.", "source_member_id": members[3]})
     assert signal.status_code == 201, signal.get_json()
+    second = lead.post(f"{base}/meetings/{meeting.get_json()['id']}/agreements", json={
+        "text": "Buurthuis vragen.", "owner_member_id": members[1],
+        "due_on": (TODAY + timedelta(days=12)).isoformat()})
+    assert second.status_code == 201, second.get_json()
     # The fifth candidate's intake is held already; the sixth is left to be erased.
     return World(network_id, members, meeting.get_json()["id"],
-                 meeting.get_json()["agreements"][0]["id"], signal.get_json()["id"], clients)
+                 meeting.get_json()["agreements"][0]["id"], signal.get_json()["id"], clients,
+                 pages, second.get_json()["id"])
+
+
+@contextmanager
+def _pages_without_csrf():
+    """The `api` fixture switches CSRF protection on (the API must not need it); the page forms
+    here post without a token, as the other page tests do."""
+    from flask import current_app
+
+    before = current_app.config["WTF_CSRF_ENABLED"]
+    current_app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        yield
+    finally:
+        current_app.config["WTF_CSRF_ENABLED"] = before
 
 
 def check(world: World, key: tuple[str, str], visit: Visit) -> str | None:
     """Call the route; say what is wrong with its processing log, or None when all is well."""
     trace_id = secrets.token_hex(16)
     headers = {**visit.headers, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
-    response = world.clients[visit.role].request(visit.method, visit.url, json=visit.json,
-                                                 headers=headers)
+    if visit.page:
+        with _pages_without_csrf():
+            response = world.pages[visit.role].open(visit.url, method=visit.method,
+                                                    data=visit.form, headers=headers)
+    else:
+        response = world.clients[visit.role].request(visit.method, visit.url, json=visit.json,
+                                                     headers=headers)
     if response.status_code >= 400:
         return f"{key}: {visit.method} {visit.url} answered {response.status_code}"
-    subjects = visit.subjects(response.get_json()) if callable(visit.subjects) \
-        else visit.subjects
+    subjects = visit.subjects(response) if callable(visit.subjects) else visit.subjects
     logged = set(db.session.scalars(select(ProcessingLogLine.subject_ref).where(
         ProcessingLogLine.trace_id == trace_id)))
     missing = [m for m in subjects if member_reference(m) not in logged]
@@ -206,14 +336,15 @@ def test_a_new_route_that_names_people_is_caught(app):
 
 
 def test_every_personal_route_writes_its_processing_log_line_under_the_requests_trace(
-        app, make_user, api):
-    world = build_world(make_user, api)
+        app, make_user, api, browse):
+    world = build_world(make_user, api, browse)
     failures = [problem for key, plan in PLAN.items()
                 if (problem := check(world, key, plan(world))) is not None]
     assert not failures, "\n".join(failures)
 
 
-def test_the_check_fails_for_a_route_that_shows_a_person_without_logging(app, make_user, api):
+def test_the_check_fails_for_a_route_that_shows_a_person_without_logging(app, make_user, api,
+                                                                      browse):
     from flask import jsonify
 
     from lifecycle.models import Member
@@ -223,15 +354,15 @@ def test_the_check_fails_for_a_route_that_shows_a_person_without_logging(app, ma
 
     app.add_url_rule("/api/v1/networks/<int:network_id>/members/<int:member_id>/unlogged",
                      "api_v1.registers.unlogged", unlogged)
-    world = build_world(make_user, api)
+    world = build_world(make_user, api, browse)
     visit = Visit("lead", "GET", f"{world.base}/members/{world.members[0]}/unlogged",
                   subjects=[world.members[0]])
     problem = check(world, ("api_v1.registers.unlogged", "GET"), visit)
     assert problem and "no processing-log line" in problem
 
 
-def test_each_request_has_its_own_trace_id(app, make_user, api):
-    world = build_world(make_user, api)
+def test_each_request_has_its_own_trace_id(app, make_user, api, browse):
+    world = build_world(make_user, api, browse)
     for _ in range(2):
         world.clients["reviewer"].get(f"{world.base}/members/{world.members[0]}")
     traces = db.session.scalars(select(ProcessingLogLine.trace_id).where(
