@@ -451,15 +451,6 @@ def _profile(world):
 
 
 PAGE_PLAN = {
-    "composition.organisations": _organisations,
-    "composition.new_organisation": _new_organisation,
-    "composition.edit_organisation": _edit_organisation,
-    "composition.people": _people,
-    "composition.candidates": _candidates,
-    "composition.new_member": _new_member,
-    "composition.member": _member,
-    "composition.edit_member": _edit_member,
-    "composition.profile": _profile,
     "auth.root": _root,
     "auth.second_step": _second_step,
     "auth.enrol": _enrol_at_login,
@@ -494,6 +485,15 @@ PAGE_PLAN = {
     "exchange.signal_to_policy": _signal_to_policy,
     "exchange.agreement_to_policy": _agreement_to_policy,
     "overview.index": _overview,
+    "composition.organisations": _organisations,
+    "composition.new_organisation": _new_organisation,
+    "composition.edit_organisation": _edit_organisation,
+    "composition.people": _people,
+    "composition.candidates": _candidates,
+    "composition.new_member": _new_member,
+    "composition.member": _member,
+    "composition.edit_member": _edit_member,
+    "composition.profile": _profile,
 }
 
 def expire_the_form(page) -> int:
@@ -814,15 +814,10 @@ def _adjust_profile_errors(world):
                   status=422, shows=FIELD_ERROR)]
 
 
+# Users' visits run in the order their first visit appears here, so new entries go at the end:
+# an earlier administrator's visit would reset the two-factor login that "login, wrong code"
+# (anonymous) needs.
 FORM_PLAN = {
-    "composition.new_organisation": _new_organisation_errors,
-    "composition.edit_organisation": _edit_organisation_errors,
-    "composition.new_member": _new_member_errors,
-    "composition.edit_member": _edit_member_errors,
-    "composition.member_step": _member_step_errors,
-    "composition.erase": _erase_errors,
-    "composition.choose_profile": _choose_profile_errors,
-    "composition.adjust_profile": _adjust_profile_errors,
     "auth.login": _login_errors,
     "auth.second_step": _second_step_errors,
     "auth.enrol": _enrol_at_login_errors,
@@ -862,6 +857,14 @@ FORM_PLAN = {
         Visit("audit export, bad network number", "auditor", "/audit",
               act=submit_in("form[action$='/audit/export']", {"export-network": "twaalf"}),
               status=422, shows=FIELD_ERROR)],
+    "composition.new_organisation": _new_organisation_errors,
+    "composition.edit_organisation": _edit_organisation_errors,
+    "composition.new_member": _new_member_errors,
+    "composition.edit_member": _edit_member_errors,
+    "composition.member_step": _member_step_errors,
+    "composition.erase": _erase_errors,
+    "composition.choose_profile": _choose_profile_errors,
+    "composition.adjust_profile": _adjust_profile_errors,
     # Checked in test_the_language_switch_keeps_the_page_and_sets_html_lang.
     "i18n.switch_language": lambda world: [],
 }
