@@ -176,6 +176,8 @@ def build_full_municipality(make_user, make_network, sign_off, *,
     place.items["four_eyes"] = (other, "orientation.problem_goal")
 
     _compose(place, lead, admin, orientation, expansion)
+    # A network of the lead with nobody in its register yet (orientation has a full one).
+    place.networks["no_people"] = make_network(lead, name="Netwerk Zuilen-Oost").id
 
     _in_transaction(create_token, lead, label="Rapportage-script")
     _in_transaction(create_token, other_lead, label="Koppeling zaaksysteem")

@@ -313,7 +313,7 @@ def _new_meeting(world):
     return [Visit("log a meeting", "lead", network(world, "maintenance", "/bijeenkomsten/nieuw"),
                   shows="input[name=attendee_ids]"),
             Visit("log a meeting, nobody in the register", "lead",
-                  network(world, "orientation", "/bijeenkomsten/nieuw"),
+                  network(world, "no_people", "/bijeenkomsten/nieuw"),
                   shows="main:not(:has(input[name=attendee_ids]))")]
 
 
