@@ -26,7 +26,7 @@ from lifecycle.services.workflows import catalogue
 NAME, EMAIL, PHONE = "Fatima el Amrani", "f.elamrani@example.nl", "06-12345678"
 INTAKE = {"intake_outcome": "suitable", "house_rules": ["openness", "church_state"]}
 # Columns whose names match a stem but say nothing about a person: where a request came from.
-NOT_ABOUT_A_PERSON = {("audit_record", "origin")}
+NOT_ABOUT_A_PERSON = {("audit_record", "origin"), ("audit_refusal_window", "origin")}
 
 
 @pytest.fixture
