@@ -804,6 +804,28 @@ def profile(network_id: int):
     return _render_profile(network_id)
 
 
+def _save_profile(network, form, form_name: str, success: str, *targets, **options):
+    """Both profile forms end the same way: one service call, its errors on the form (422) or
+    flashed, then back to the profile page."""
+    try:
+        with write_transaction():
+            set_network_profile(current_user, network.id, form.profile_id.data, *targets,
+                                origin=origin(), **options)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    except ValidationFailed as exc:
+        if apply_field_errors(form, exc):
+            return _render_profile(network.id, status=422, **{form_name: form})
+        flash_domain_error(exc)
+    except DomainError as exc:
+        flash_domain_error(exc)
+    else:
+        flash(success, "success")
+    return _see_other(".profile", network_id=network.id)
+
+
 @bp.post("/profiel/kiezen")
 def choose_profile(network_id: int):
     network = _network_or_404(network_id)
@@ -814,23 +836,8 @@ def choose_profile(network_id: int):
     form.profile_id.choices = [("", "")] + [(p.id, p.id) for p in starting_profiles()]
     if not form.validate_on_submit():
         return _render_profile(network.id, choose_form=form, status=422)
-    try:
-        with write_transaction():
-            set_network_profile(current_user, network.id, form.profile_id.data,
-                                origin=origin())
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    except ValidationFailed as exc:
-        if apply_field_errors(form, exc):
-            return _render_profile(network.id, choose_form=form, status=422)
-        flash_domain_error(exc)
-    except DomainError as exc:
-        flash_domain_error(exc)
-    else:
-        flash(_("The network now aims for this profile. You can adjust it below."), "success")
-    return _see_other(".profile", network_id=network.id)
+    return _save_profile(network, form, "choose_form",
+                         _("The network now aims for this profile. You can adjust it below."))
 
 
 @bp.post("/profiel/doelen")
@@ -850,24 +857,8 @@ def adjust_profile(network_id: int):
         valid = False
     if not valid:
         return _render_profile(network.id, targets_form=form, status=422)
-    try:
-        with write_transaction():
-            set_network_profile(current_user, network.id, form.profile_id.data,
-                                _targets_of(form), expected_version=_version(form),
-                                origin=origin())
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    except ValidationFailed as exc:
-        if apply_field_errors(form, exc):
-            return _render_profile(network.id, targets_form=form, status=422)
-        flash_domain_error(exc)
-    except DomainError as exc:
-        flash_domain_error(exc)
-    else:
-        flash(_("The profile has been adjusted."), "success")
-    return _see_other(".profile", network_id=network.id)
+    return _save_profile(network, form, "targets_form", _("The profile has been adjusted."),
+                         _targets_of(form), expected_version=_version(form))
 
 
 # --- The section on the network page ----------------------------------------------------------
