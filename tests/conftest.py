@@ -4,6 +4,12 @@ Choose the database with `--db sqlite` (default) or `--db postgresql`; the Postg
 from TEST_DATABASE_URL (default: the local `test` database). The schema is built once per run
 with the real Alembic migrations (so the audit triggers exist), then every test gets a clean
 copy: a copied SQLite file, or truncated PostgreSQL tables.
+
+The suite runs in parallel with pytest-xdist (`-n 2`, as scripts/test does). Each worker has a
+database of its own: SQLite files under its own temporary folder, and on PostgreSQL a database
+named after TEST_DATABASE_URL's with the worker's id added (`test_gw0`, `test_gw1`, …), created
+when missing. What a worker has to tell the whole run (leaked secrets, the summary lines a test
+records as `summary:<title>` properties) travels to the controller through xdist's own channels.
 """
 from __future__ import annotations
 
@@ -12,11 +18,13 @@ import logging
 import os
 import re
 import shutil
+from collections import defaultdict
 
 import pytest
 from flask.testing import FlaskClient
 from hypothesis import settings
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from lifecycle.config import normalise_database_url
 
@@ -96,14 +104,49 @@ def pytest_runtest_setup(item):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if SECRET_SCANNER is None or not SECRET_SCANNER.leaks:
+    """Fail the run on a leaked secret. An xdist worker hands its leaks to the controller
+    (`pytest_testnodedown`), which alone decides the run's exit status."""
+    leaks = SECRET_SCANNER.leaks if SECRET_SCANNER is not None else []
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["secret_leaks"] = list(leaks)
+        return
+    leaks = leaks + WORKER_LEAKS
+    if not leaks:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    message = (f"{len(SECRET_SCANNER.leaks)} log line(s) of this run hold a password, token "
-               "or session id:\n" + "\n".join(SECRET_SCANNER.leaks[:20]))
+    message = (f"{len(leaks)} log line(s) of this run hold a password, token "
+               "or session id:\n" + "\n".join(leaks[:20]))
     if reporter is not None:
         reporter.write_line(message, red=True)
     session.exitstatus = 1
+
+
+WORKER_LEAKS: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller collects what each xdist worker's secret scanner kept."""
+    WORKER_LEAKS.extend(getattr(node, "workeroutput", {}).get("secret_leaks", []))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the lines tests recorded as `summary:<title>` properties (e.g. schemathesis's
+    figures), under their titles. Properties ride on the test reports, so this works the same
+    with and without xdist."""
+    sections: dict[str, list[str]] = defaultdict(list)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if isinstance(name, str) and name.startswith("summary:"):
+                    sections[name.removeprefix("summary:")].extend(value)
+    for title, lines in sections.items():
+        terminalreporter.write_sep("-", title)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_addoption(parser):
@@ -129,6 +172,24 @@ def _upgrade(url: str) -> None:
         db.engine.dispose()
 
 
+def worker_database(url: str) -> str:
+    """This xdist worker's own PostgreSQL database, created from `url`'s when missing; `url`
+    itself when the run is not parallel."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": name}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def migrated_database(db_backend, tmp_path_factory):
     """Build the schema once with the real migrations; yield a recipe for a clean copy."""
@@ -137,7 +198,8 @@ def migrated_database(db_backend, tmp_path_factory):
         _upgrade(f"sqlite:///{template}")
         yield ("sqlite", template)
     else:
-        url = normalise_database_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
+        url = worker_database(normalise_database_url(
+            os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL)))
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -115,6 +115,12 @@ def refuse_token(token: str, *, origin: str | None) -> None:
     record_failure(subject)
 
 
+# Redis reports a key's time to live in whole seconds, rounded, so a window can end up to half
+# a second after the reset time the storage gives; Retry-After must never send a client back
+# before the window has passed.
+RESET_TIME_MARGIN_SECONDS = 0.5
+
+
 def _seconds_left(subject: Subject, scope: str, key: str) -> int:
     stats = limiter.limiter.get_window_stats(_limit(scope), *subject.names, scope, key)
-    return max(1, math.ceil(stats.reset_time - time.time()))
+    return max(1, math.ceil(stats.reset_time - time.time() + RESET_TIME_MARGIN_SECONDS))

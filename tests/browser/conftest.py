@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -82,18 +83,22 @@ def new_page(browser):
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    _saved_artifacts.append(ARTIFACTS)
     return ARTIFACTS
 
 
-_saved_artifacts: list[Path] = []
+# When this run began; the summary names only the artifacts written since (under xdist the
+# workers write them, and the controller, which prints the summary, only sees the folder).
+RUN_STARTED = time.time()
 
 
 def pytest_terminal_summary(terminalreporter):
     """Name the folder with the screenshots, so a reader of the test output can find them."""
-    for folder in _saved_artifacts[:1]:
-        shots = sorted(path.name for path in folder.glob("*.png"))
+    if not ARTIFACTS.is_dir():
+        return
+    shots = sorted(path.name for path in ARTIFACTS.glob("*.png")
+                   if path.stat().st_mtime >= RUN_STARTED)
+    if shots:
         terminalreporter.write_sep("-", "browser test artifacts")
-        terminalreporter.write_line(f"Screenshots: {folder}")
+        terminalreporter.write_line(f"Screenshots: {ARTIFACTS}")
         for name in shots:
             terminalreporter.write_line(f"  {name}")

@@ -145,13 +145,3 @@ def browse(app):
     """browse(user): a client logged in as `user` through /login, with English chosen."""
 
     return lambda user: logged_in(app, user)
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Print what schemathesis did in this run, so the CI output shows its figures."""
-    from tests.web import test_api_schemathesis
-
-    if test_api_schemathesis.SUMMARY:
-        terminalreporter.write_sep("-", "schemathesis")
-        for line in test_api_schemathesis.summary_lines(test_api_schemathesis.SUMMARY):
-            terminalreporter.write_line(line)

@@ -71,7 +71,7 @@ POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "412", "429"]
 
 @dataclass
 class RunFigures:
-    """What one schemathesis run did, for the summary at the end of the session."""
+    """What one schemathesis run did, for the summary at the end of the run."""
 
     user: str
     seconds: float = 0.0
@@ -83,9 +83,6 @@ class RunFigures:
     phase_seconds: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-SUMMARY: list[RunFigures] = []
 
 
 def schemathesis_config(token: str) -> schemathesis.Config:
@@ -152,7 +149,6 @@ def run_schemathesis(app, user_label: str, token: str) -> RunFigures:
             figures.errors.append(f"fatal: {event.exception!r}")
         elif isinstance(event, events.EngineFinished):
             figures.seconds = event.running_time
-    SUMMARY.append(figures)
     return figures
 
 
@@ -197,12 +193,14 @@ def municipality_a(make_user, make_network, sign_off):
 
 @pytest.mark.parametrize("user_label", ["lead", "reviewer", "auditor", "other municipality"])
 def test_schemathesis_finds_no_fault_in_the_api(app, make_user, api_token, municipality_a,
-                                                user_label, unexpected_errors):
+                                                user_label, unexpected_errors, record_property):
     if user_label == "other municipality":
         user = make_user("lead", "reviewer", "auditor", "admin", municipality="Venlo")
     else:
         user = municipality_a[user_label]
     figures = run_schemathesis(app, user_label, api_token(user))
+    # Printed at the end of the run by the root conftest's terminal summary.
+    record_property("summary:schemathesis", summary_lines([figures]))
     assert figures.scenarios > 0 and figures.requests > 0
     assert not figures.errors, "\n".join(figures.errors[:10])
     if figures.failures:
