@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import time
 import tracemalloc
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from lifecycle.domain.audit import GENESIS_HASH, AuditDraft, chain, verify_chain
@@ -34,7 +34,10 @@ def main() -> None:
 
     definition = next(iter(load_workflows(WORKFLOWS).values()))
     engine = LifecycleEngine(definition)
-    facts = NetworkFacts("structural", "A justification of sufficient length.", ("policy",))
+    # Facts that satisfy every automatic item of the start_core gate (orientation, mandate).
+    facts = NetworkFacts("structural", "A justification of sufficient length.", ("policy",),
+                         organisations_mapped=6, boards_approached=4, intakes_held=6,
+                         mandate_valid_until=date(2099, 12, 31), today=date(2026, 12, 1))
     approved = {item_id: "approved" for item_id in definition.items}
     now = datetime.now(timezone.utc)
 

@@ -14,8 +14,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, load_config
 from .database import configure_engine
-from .domain.catalogue import load_catalogue
-from .domain.workflow import load_workflows
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 log = logging.getLogger(__name__)
@@ -55,10 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     # A broken workflow definition stops startup here, naming the file and the place in it.
-    from .services.workflows import CATALOGUE_KEY, EXTENSION_KEY
+    from .services.workflows import install_definitions
 
-    app.extensions[EXTENSION_KEY] = load_workflows(app.config["WORKFLOWS_DIR"])
-    app.extensions[CATALOGUE_KEY] = load_catalogue(app.config["WORKFLOWS_DIR"])
+    install_definitions(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

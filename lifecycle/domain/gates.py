@@ -92,6 +92,33 @@ AUTO_RULE_FUNCTIONS: dict[str, Callable[[NetworkFacts, Mapping[str, int]], AutoC
     **{name: _diversity(name) for name in DIVERSITY_RULES},
 }
 
+# The NetworkFacts fields each rule reads, so a service can gather only what a gate needs (a
+# stage change then costs the queries of its own gate, not those of every rule). A rule given
+# facts without the fields it reads sees them empty, which only ever keeps a gate shut;
+# tests/unit/test_engine_rules.py checks that every rule reads nothing beyond its entry here.
+COMPOSITION_FACTS = frozenset({"composition", "profile"})
+AUTO_RULE_FACTS: dict[str, frozenset[str]] = {
+    "network_form_justified": frozenset({"form", "form_justification"}),
+    "network_roles_chosen": frozenset({"roles"}),
+    "organisations_mapped": frozenset({"organisations_mapped"}),
+    "boards_approached": frozenset({"boards_approached"}),
+    "intakes_held": frozenset({"intakes_held"}),
+    "core_meetings_held": frozenset({"core_meetings"}),
+    "mandate_valid": frozenset({"mandate_valid_until", "today"}),
+    **{name: COMPOSITION_FACTS for name in DIVERSITY_RULES},
+}
+
+
+def facts_read_by(definition: WorkflowDefinition, checklist_ids) -> frozenset[str]:
+    """The NetworkFacts fields the automatic items of these checklists read."""
+    needed: set[str] = set()
+    for checklist_id in checklist_ids:
+        for item in definition.checklist(checklist_id).items:
+            if item.is_auto:
+                needed |= AUTO_RULE_FACTS[item.rule]
+    return frozenset(needed)
+
+
 AUTO_RULE_EXPLANATIONS = {
     "network_form_justified": "a network form is chosen and justified in at least 20 characters",
     "network_roles_chosen": "at least one network role is chosen",

@@ -22,7 +22,8 @@ ANY_SOURCE = "*"
 # Names the engine's model already uses; a trigger with such a name would silently not bind
 # (a known `transitions` pitfall), so the validator refuses them.
 RESERVED_TRIGGER_NAMES = frozenset(
-    {"state", "stage", "trigger", "paused_from", "machine", "gate_open", "came_from", "id", "name"}
+    {"state", "stage", "trigger", "paused_from", "gate_missing", "machine", "gate_open",
+     "came_from", "id", "name"}
 )
 RESERVED_TRIGGER_PREFIXES = ("is_", "may_", "to_", "on_enter_", "on_exit_")
 

@@ -21,13 +21,17 @@ from ..extensions import db
 from ..models import Evidence, ItemState, Network, SignOff, User
 from .audit import append_audit
 from .common import actor_of, load_network, now_or
-from .composition import facts_for, frozen_composition
+from .composition import ALL_FACTS, facts_for, frozen_composition
 from .workflows import workflow_of
 
 
-def facts_of(network: Network, now: datetime | None = None) -> NetworkFacts:
-    """What the automatic items of this network look at on `now` (see `composition.facts_for`)."""
-    return facts_for([network], now)[network.id]
+def facts_of(network: Network, now: datetime | None = None,
+             needs: frozenset[str] = ALL_FACTS,
+             statuses: dict[str, str] | None = None) -> NetworkFacts:
+    """What the automatic items of this network look at on `now` (see `composition.facts_for`);
+    `needs` narrows it to the facts one gate reads; `statuses` saves reading them again."""
+    return facts_for([network], now, needs,
+                     None if statuses is None else {network.id: statuses})[network.id]
 
 
 def item_states(network_id: int) -> dict[str, ItemState]:
@@ -271,7 +275,7 @@ def checklists_of(user: User, network_id: int) -> tuple[Network, list[ChecklistV
     network = load_network(user, network_id)
     definition = workflow_of(network)
     states = item_states(network.id)
-    facts = facts_of(network)
+    facts = facts_of(network, statuses={item_id: state.status for item_id, state in states.items()})
     views = []
     for checklist in definition.checklists:
         items = []
@@ -301,5 +305,6 @@ def item_history(user: User, network_id: int, item_id: str) -> tuple[list[Eviden
 def reopened_items(network: Network) -> list:
     """Items of gates the network already passed that are open again (shown as a warning)."""
     definition = workflow_of(network)
-    return reopened_gates(definition, network.stage, network.paused_from,
-                          statuses_of(network.id), facts_of(network))
+    statuses = statuses_of(network.id)
+    return reopened_gates(definition, network.stage, network.paused_from, statuses,
+                          facts_of(network, statuses=statuses))

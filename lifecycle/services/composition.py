@@ -10,8 +10,9 @@ members joined or left than the workflow's tolerance, and the audit trail says w
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -77,33 +78,51 @@ def _counts(query) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def facts_for(networks: list[Network], now: datetime | None = None) -> dict[int, NetworkFacts]:
-    """The facts behind every automatic item, for each of these networks, as of `now`."""
+ALL_FACTS = frozenset(f.name for f in dataclass_fields(NetworkFacts))
+
+
+def facts_for(networks: list[Network], now: datetime | None = None,
+              needs: frozenset[str] = ALL_FACTS,
+              statuses: Mapping[int, Mapping[str, str]] | None = None
+              ) -> dict[int, NetworkFacts]:
+    """The facts behind the automatic items, for each of these networks, as of `now`.
+
+    `needs` names the NetworkFacts fields wanted (`gates.facts_read_by` says which a gate
+    reads); only their queries run, and the other fields keep their empty defaults.
+    `statuses` are the networks' item statuses, where the caller has read them already.
+    """
     ids = [network.id for network in networks]
     if not ids:
         return {}
-    organisations = _counts(select(Organisation.network_id, func.count())
+
+    def counted(name: str, query) -> dict[int, int]:
+        return _counts(query) if name in needs else {}
+
+    organisations = counted("organisations_mapped", select(Organisation.network_id, func.count())
                             .where(Organisation.network_id.in_(ids))
                             .group_by(Organisation.network_id))
-    boards = _counts(select(Organisation.network_id, func.count())
+    boards = counted("boards_approached", select(Organisation.network_id, func.count())
                      .where(Organisation.network_id.in_(ids),
                             Organisation.board_approached_on.is_not(None))
                      .group_by(Organisation.network_id))
-    intakes = _counts(select(MemberStep.network_id, func.count(func.distinct(MemberStep.member_id)))
+    intakes = counted("intakes_held", select(MemberStep.network_id,
+                                             func.count(func.distinct(MemberStep.member_id)))
                       .where(MemberStep.network_id.in_(ids), MemberStep.intake_outcome.is_not(None))
                       .group_by(MemberStep.network_id))
-    active = active_members_of(ids)
-    targets = targets_of(ids)
+    active = active_members_of(ids) if "composition" in needs else {}
+    targets = targets_of(ids) if "profile" in needs else {}
     today = local_date(now_or(now))
-    core_meetings = _core_meetings(ids, today)
-    mandates = _signed_off_mandates(networks)
+    core_meetings = _core_meetings(ids, today) if "core_meetings" in needs else {}
+    mandates = _signed_off_mandates(networks, statuses or {}) \
+        if "mandate_valid_until" in needs else {}
     return {network.id: NetworkFacts(
         form=network.form, form_justification=network.form_justification,
         roles=tuple(network.roles or ()),
         organisations_mapped=organisations.get(network.id, 0),
         boards_approached=boards.get(network.id, 0),
         intakes_held=intakes.get(network.id, 0),
-        composition=figures_of(member_facts(active.get(network.id, []))),
+        composition=figures_of(member_facts(active.get(network.id, [])))
+        if "composition" in needs else None,
         profile=targets.get(network.id),
         core_meetings=core_meetings.get(network.id, 0),
         mandate_valid_until=mandates.get(network.id),
@@ -127,15 +146,22 @@ def _core_meetings(network_ids: list[int], today: date) -> dict[int, int]:
             for network_id, meetings in grouped.items()}
 
 
-def _signed_off_mandates(networks: list[Network]) -> dict[int, date]:
-    """The valid-until day of each network's mandate decision, where it is signed off."""
+def _signed_off_mandates(networks: list[Network],
+                         statuses: Mapping[int, Mapping[str, str]]) -> dict[int, date]:
+    """The valid-until day of each network's mandate decision, where it is signed off (read
+    from `statuses` for the networks it has, from the database for the others)."""
     by_item: dict[str, list[Network]] = defaultdict(list)
+    approved = set()
     for network in networks:
         item = next((i for i in workflow_of(network).items.values()
                      if i.records == MANDATE_DECISION), None)
-        if item is not None and network.mandate_valid_until is not None:
+        if item is None or network.mandate_valid_until is None:
+            continue
+        if network.id in statuses:
+            if statuses[network.id].get(item.id) == ItemStatus.APPROVED:
+                approved.add(network.id)
+        else:
             by_item[item.id].append(network)
-    approved = set()
     for item_id, group in by_item.items():
         approved |= set(db.session.scalars(select(ItemState.network_id).where(
             ItemState.network_id.in_([n.id for n in group]), ItemState.item_id == item_id,

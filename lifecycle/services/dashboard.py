@@ -6,14 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..domain.engine import LifecycleEngine
 from ..domain.errors import MissingItem
 from ..domain.permissions import LEAD, REVIEWER
 from ..extensions import db
 from ..models import Evidence, ItemState, Network, User
 from .composition import facts_for
 from .networks import count_networks_by_stage
-from .workflows import all_workflows
+from .workflows import all_workflows, engine_for
 
 DASHBOARD_LIMIT = 20
 
@@ -71,13 +70,13 @@ def blocked_networks(user: User, limit: int = DASHBOARD_LIMIT) -> list[BlockedNe
     ):
         statuses[network_id][item_id] = status
     workflows = all_workflows()
-    facts = facts_for(networks)
+    facts = facts_for(networks, statuses=statuses)
     blocked = []
     for network in networks:
         definition = workflows.get((network.workflow_name, network.workflow_version))
         if definition is None or definition.is_final(network.stage):
             continue
-        for option in LifecycleEngine(definition).options(
+        for option in engine_for(definition).options(
                 network.stage, network.paused_from, statuses[network.id], facts[network.id]):
             if option.trigger.gate and not option.available:
                 blocked.append(BlockedNetwork(network, option.id, option.missing))

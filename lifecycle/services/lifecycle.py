@@ -29,8 +29,9 @@ def transition_options(user: User, network_id: int) -> tuple[Network, list[Trigg
     network = load_network(user, network_id)
     if workflow_of(network).is_final(network.stage):
         return network, []
-    options = engine_of(network).options(network.stage, network.paused_from,
-                                         statuses_of(network.id), facts_of(network))
+    statuses = statuses_of(network.id)
+    options = engine_of(network).options(network.stage, network.paused_from, statuses,
+                                         facts_of(network, statuses=statuses))
     return network, options
 
 
@@ -45,10 +46,14 @@ def advance_network(user: User, network_id: int, trigger: str, reason: str | Non
         if expected_stage is not None and expected_stage != network.stage:
             raise Conflict("The network changed stage meanwhile. Reload and try again.",
                            stage=network.stage)
-        firing = engine_of(network).fire(
+        engine = engine_of(network)
+        # Only what this step's gate reads: an ungated step runs no query for it at all.
+        statuses = statuses_of(network.id) if engine.gated(trigger) else {}
+        firing = engine.fire(
             stage=network.stage, paused_from=network.paused_from, trigger_id=trigger,
-            statuses=statuses_of(network.id), facts=facts_of(network, moment), reason=reason,
-            actor_id=user.id, now=moment,
+            statuses=statuses, facts=facts_of(network, moment, engine.facts_needed(trigger),
+                                              statuses),
+            reason=reason, actor_id=user.id, now=moment,
         )
     except DomainError as exc:
         if isinstance(exc, (GateBlocked, NotAllowed)):

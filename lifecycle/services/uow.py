@@ -18,8 +18,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..database import write_intent
 from ..domain.errors import Conflict, DomainError
 from ..extensions import db
+from ..models import Municipality, User, UserRole
 
 log = logging.getLogger(__name__)
+
+
+# The acting user as the request loaded it (with their roles and municipality), which every
+# permission check of the request goes by: kept across the end of the read transaction, so the
+# write does not read them again.
+IDENTITY_TYPES = (User, UserRole, Municipality)
 
 
 def _start_write() -> None:
@@ -27,7 +34,16 @@ def _start_write() -> None:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("write_transaction() started with unflushed changes in the session")
     if session.in_transaction():
-        session.commit()  # ends the read transaction; nothing is pending
+        # End the read transaction (nothing is pending). Everything it loaded is expired, so
+        # the write reads it afresh, except the acting identity.
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+        for loaded in list(session.identity_map.values()):
+            if not isinstance(loaded, IDENTITY_TYPES):
+                session.expire(loaded)
     write_intent.set(True)
 
 

@@ -1,17 +1,29 @@
 """Access to the definitions loaded at startup (immutable, shared by all requests): the lifecycle
-workflows, and the catalogue of vocabularies, member profiles and the member pipeline."""
+workflows with one engine each, and the catalogue of vocabularies, member profiles and the
+member pipeline. They come from the workflow files only, never from the database, so every
+worker on every host holds the same ones."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app
 
-from ..domain.catalogue import Catalogue
+from ..domain.catalogue import Catalogue, load_catalogue
 from ..domain.composition import GrowthRules
 from ..domain.engine import LifecycleEngine
 from ..domain.errors import NotFound
-from ..domain.workflow import WorkflowDefinition
+from ..domain.workflow import WorkflowDefinition, load_workflows
 
 EXTENSION_KEY = "voelspriet.workflows"
+ENGINES_KEY = "voelspriet.engines"
 CATALOGUE_KEY = "voelspriet.catalogue"
+
+
+def install_definitions(app: Flask) -> None:
+    """Load the workflow files and the catalogue, and build each workflow version's engine."""
+    workflows = load_workflows(app.config["WORKFLOWS_DIR"])
+    app.extensions[EXTENSION_KEY] = workflows
+    app.extensions[ENGINES_KEY] = {key: LifecycleEngine(definition)
+                                   for key, definition in workflows.items()}
+    app.extensions[CATALOGUE_KEY] = load_catalogue(app.config["WORKFLOWS_DIR"])
 
 
 def catalogue() -> Catalogue:
@@ -39,8 +51,14 @@ def workflow_of(network) -> WorkflowDefinition:
     return definition
 
 
+def engine_for(definition: WorkflowDefinition) -> LifecycleEngine:
+    """The engine of this installed workflow version (built once, at startup)."""
+    return current_app.extensions[ENGINES_KEY][definition.key]
+
+
 def engine_of(network) -> LifecycleEngine:
-    return LifecycleEngine(workflow_of(network))
+    """The engine of the network's exact workflow version."""
+    return engine_for(workflow_of(network))
 
 
 def growth_rules_of(definition: WorkflowDefinition) -> GrowthRules:

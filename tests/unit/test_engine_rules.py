@@ -1,8 +1,9 @@
 """The lifecycle engine on the default workflow: options, gates, reasons, pause/resume, closing."""
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -10,7 +11,9 @@ from lifecycle.domain.engine import _Subject
 from lifecycle.domain.errors import (
     GateBlocked, InvalidTransition, MissingItem, ReadOnly, ReasonRequired,
 )
-from lifecycle.domain.gates import ItemStatus
+from lifecycle.domain.composition import figures_of
+from lifecycle.domain.gates import AUTO_RULE_FACTS, AUTO_RULE_FUNCTIONS, ItemStatus, NetworkFacts
+from tests.unit.conftest import GOOD_MEMBERS
 
 NOW = datetime(2024, 5, 1, 9, 30)
 ACTOR_ID = 42
@@ -228,12 +231,90 @@ def test_no_stage_is_skipped_even_with_every_item_signed_off(engine, definition,
 
 
 def test_the_machine_has_no_auto_transitions_to_bypass_a_gate(engine, good_facts):
-    subject = _Subject("orientation", None, {})
-    machine = engine._machine(subject)
-
-    assert machine.auto_transitions is False
-    assert not hasattr(subject, "to_maintenance")
-    assert not hasattr(subject, "to_closed")
-    assert hasattr(subject, "start_core")
+    subject = engine._driving(_Subject("orientation", None, {}))
+    try:
+        assert engine._machine.auto_transitions is False
+        assert not hasattr(subject, "to_maintenance")
+        assert not hasattr(subject, "to_closed")
+        assert hasattr(subject, "start_core")
+    finally:
+        engine._machine.remove_model(subject)
     with pytest.raises(InvalidTransition):
         fire(engine, good_facts, "orientation", "to_maintenance")
+
+
+def test_one_machine_drives_several_networks_at_once_without_mixing_them(engine):
+    # Two snapshots on the shared machine at the same time, alike in all but their gates: each
+    # is judged on its own gate, and equal-looking snapshots are still two models.
+    missing = [MissingItem("diversity", "diversity.fits_goal", "not_submitted")]
+    shut = engine._driving(_Subject("small_core", None, {"expand": missing}))
+    open_ = engine._driving(_Subject("small_core", None, {"expand": []}))
+    twin = engine._driving(_Subject("small_core", None, {"expand": []}))
+    try:
+        assert len(engine._machine.models) == 3
+        assert open_.may_expand() and not shut.may_expand()
+        assert shut.trigger("expand") is False and shut.state == "small_core"
+        assert open_.trigger("expand") is True and open_.state == "expansion"
+        assert twin.state == "small_core"
+    finally:
+        for subject in (shut, open_, twin):
+            engine._machine.remove_model(subject)
+
+
+def test_asking_and_firing_leave_no_network_behind_on_the_machine(engine, definition,
+                                                                   good_facts):
+    statuses = approved(definition, "orientation", "mandate", "church_state", "mandate_current")
+    engine.options("orientation", None, statuses, good_facts)
+    fire(engine, good_facts, "orientation", "start_core", statuses)
+    with pytest.raises(GateBlocked):
+        fire(engine, good_facts, "orientation", "start_core")
+    with pytest.raises(InvalidTransition):
+        fire(engine, good_facts, "small_core", "resume")
+
+    assert engine._machine.models == []
+
+
+def test_a_gate_asks_only_for_the_facts_its_automatic_items_read(engine):
+    # Written out from workflows/network-lifecycle.yaml: expand is gated on core_functioning
+    # (core meetings), diversity (the composition against the profile) and mandate_current.
+    assert engine.facts_needed("expand") == {"core_meetings", "composition", "profile",
+                                             "mandate_valid_until", "today"}
+    assert engine.facts_needed("start_core") == {
+        "form", "form_justification", "roles", "organisations_mapped", "boards_approached",
+        "intakes_held", "mandate_valid_until", "today"}
+    assert engine.facts_needed("regroup") == frozenset()
+    assert engine.facts_needed("no_such_step") == frozenset()
+
+
+def _fact_variants(good_facts: NetworkFacts) -> list[NetworkFacts]:
+    """Facts that pass every rule, facts with nothing recorded, and facts that fall just short."""
+    nothing = NetworkFacts(form=None, form_justification=None, roles=())
+    short = replace(good_facts, form_justification="Te kort.", roles=(),
+                    organisations_mapped=4, boards_approached=2, intakes_held=2,
+                    composition=figures_of(GOOD_MEMBERS[:2]), core_meetings=2,
+                    mandate_valid_until=date(2024, 4, 30))
+    return [good_facts, nothing, short]
+
+
+def test_every_automatic_rule_says_which_facts_it_reads():
+    fields = {f.name for f in dataclass_fields(NetworkFacts)}
+
+    assert set(AUTO_RULE_FACTS) == set(AUTO_RULE_FUNCTIONS)
+    for rule, reads in AUTO_RULE_FACTS.items():
+        assert reads and reads <= fields, rule
+
+
+@pytest.mark.parametrize("rule", sorted(AUTO_RULE_FUNCTIONS))
+def test_a_rule_reads_nothing_beyond_the_facts_it_declares(rule, definition, good_facts):
+    # Every declared field from one variant, every other field from another: the outcome must
+    # be the first variant's, or a service gathering only the declared facts would judge wrongly.
+    variants = _fact_variants(good_facts)
+    undeclared = {f.name for f in dataclass_fields(NetworkFacts)} - AUTO_RULE_FACTS[rule]
+    outcomes = set()
+    for source in variants:
+        expected = AUTO_RULE_FUNCTIONS[rule](source, definition.limits)
+        outcomes.add(expected.ok)
+        for other in variants:
+            mixed = replace(source, **{name: getattr(other, name) for name in undeclared})
+            assert AUTO_RULE_FUNCTIONS[rule](mixed, definition.limits) == expected
+    assert outcomes == {True, False}, f"the variants never make {rule} both hold and fail"
