@@ -13,6 +13,7 @@ import logging
 import os
 import stat
 import tracemalloc
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -97,14 +98,14 @@ def broken_line(result) -> str:
 def test_a_changed_head_hash_is_caught_by_verify(history, cli):
     set_head(history.chain_id, history.last_seq, "f" * 64)
 
-    assert "the chain head's hash differs" in broken_line(cli("audit", "verify"))
+    assert "de hash van de ketenkop wijkt af" in broken_line(cli("audit", "verify"))
 
 
 def test_a_head_that_says_fewer_records_than_there_are_is_caught(history, cli):
     last = records_of(history.chain_id)[-2]
     set_head(history.chain_id, last.seq, last.hash)
 
-    assert f"the chain head says {last.seq}" in broken_line(cli("audit", "verify"))
+    assert f"de ketenkop zegt {last.seq}" in broken_line(cli("audit", "verify"))
 
 
 def test_the_next_append_refuses_to_build_on_a_changed_head_and_logs_it(history, caplog):
@@ -134,7 +135,7 @@ def test_keygen_writes_the_private_key_with_mode_0600_and_prints_the_public_key(
     assert "BEGIN PUBLIC KEY" in result.stdout
     load_public_key(open(path + ".pub", "rb").read())
     again = cli("audit", "keygen")
-    assert again.exit_code == 2 and "exists already" in again.stderr
+    assert again.exit_code == 2 and "bestaat al" in again.stderr
 
 
 def test_checkpoint_without_a_key_is_misuse_with_a_message(cli, history):
@@ -181,7 +182,7 @@ def test_a_whole_chain_rewritten_with_recomputed_hashes_is_caught_by_the_checkpo
     set_head(signed.chain_id, forged[-1][0], forged[-1][3])
 
     report = broken_line(cli("audit", "verify"))
-    assert "signed checkpoint" in report and "rewritten" in report
+    assert "ondertekende controlepunt" in report and "herschreven" in report
 
 
 def test_the_rewrite_would_pass_without_the_checkpoint(signed, tamper, cli, app):
@@ -214,7 +215,7 @@ def test_a_cut_at_the_end_with_the_head_fixed_up_is_caught_by_the_checkpoint(
     set_head(signed.chain_id, rows[-3].seq, rows[-3].hash)
 
     report = broken_line(cli("audit", "verify"))
-    assert f"ends at {rows[-3].seq}" in report and "cut off the end" in report
+    assert f"stopt bij {rows[-3].seq}" in report and "afgeknipt" in report
 
 
 def test_a_forged_checkpoint_line_is_reported(app, signed, cli):
@@ -226,7 +227,7 @@ def test_a_forged_checkpoint_line_is_reported(app, signed, cli):
     with open(os.path.join(directory, name), "a", encoding="utf-8") as handle:
         handle.write(json.dumps(line) + "\n")
 
-    assert "signature does not match" in broken_line(cli("audit", "verify"))
+    assert "handtekening klopt niet" in broken_line(cli("audit", "verify"))
 
 
 # --- 3. exports -------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails(signed, cli, tmp_pa
                             + json.dumps(values) + "\n", encoding="utf-8")
     assert changed
     report = broken_line(cli("audit", "verify", "--file", str(tampered)))
-    assert f"record {changed[0]} does not hash" in report
+    assert f"auditregel {changed[0]} geeft niet zijn eigen hash" in report
 
 
 def test_an_export_cut_short_fails_offline(signed, cli, tmp_path):
@@ -265,7 +266,7 @@ def test_an_export_cut_short_fails_offline(signed, cli, tmp_path):
     del lines[records[-1]]
     export.write_text("".join(lines), encoding="utf-8")
 
-    assert "the head counts" in broken_line(cli("audit", "verify", "--file", str(export)))
+    assert "de ketenkop telt" in broken_line(cli("audit", "verify", "--file", str(export)))
 
 
 def test_a_filtered_export_verifies_each_record_and_is_itself_audited(signed, cli, tmp_path):
@@ -300,7 +301,7 @@ def test_a_csv_export_of_the_processing_log_has_its_header(cli, tmp_path, histor
     (["audit", "export", "--format", "jsonl", "--network", "0", "--output", "x"], "--network"),
     (["audit", "export", "--format", "jsonl", "--from", "gisteren", "--output", "x"], "gisteren"),
     (["audit", "export", "--format", "jsonl", "--from", "2026-05-02", "--to", "2026-05-01",
-      "--output", "EXPORT"], "after"),
+      "--output", "EXPORT"], "ligt na"),
     (["audit", "verify", "--file", "/nonexistent/export.jsonl"], "/nonexistent/export.jsonl"),
     (["audit", "verify", "--public-key", "/nonexistent/key.pub"], "/nonexistent/key.pub"),
 ], ids=["format", "no-output", "network", "date", "period", "no-file", "no-key"])
@@ -311,6 +312,75 @@ def test_bad_input_to_the_audit_commands_is_misuse_with_a_message(cli, args, mes
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def _misuse(result) -> str:
+    """Exit code 2 and one translated line on stderr (the CLI speaks Dutch), no traceback."""
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Fout: "), result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (lambda key: os.chmod(key, 0o644), "is leesbaar voor anderen (modus 0644)"),
+    (lambda key: open(key, "wb").write(b"geen sleutel"), "is geen geheime Ed25519-sleutel"),
+    (lambda key: (os.remove(key), os.mkdir(key)), "is geen bestand met een ondertekensleutel"),
+    (lambda key: os.remove(key), "geen ondertekensleutel op"),
+], ids=["readable-by-others", "garbage", "a-directory", "missing"])
+def test_a_bad_signing_key_file_stops_the_checkpoint_with_a_message(app, cli, history, spoil,
+                                                                    message):
+    assert cli("audit", "keygen").exit_code == 0
+    spoil(app.config["AUDIT_SIGNING_KEY"])
+
+    assert message in _misuse(cli("audit", "checkpoint"))
+    assert not os.path.isdir(app.config["AUDIT_CHECKPOINT_DIR"]) or \
+        not os.listdir(app.config["AUDIT_CHECKPOINT_DIR"])  # nothing half signed
+
+
+def test_a_public_key_file_that_is_no_key_is_misuse(cli, tmp_path):
+    bogus = tmp_path / "key.pub"
+    bogus.write_text("-----BEGIN PUBLIC KEY-----\nbogus\n", encoding="utf-8")
+
+    assert "is geen publieke Ed25519-sleutel" in _misuse(
+        cli("audit", "verify", "--public-key", str(bogus)))
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda path: path.write_bytes(b"\xff\xfe\x00 not text"),
+    lambda path: (path.unlink(), path.mkdir()),
+], ids=["not-utf8", "a-directory"])
+def test_an_unreadable_checkpoint_file_is_misuse_for_verify_and_export(signed, app, cli,
+                                                                       tmp_path, spoil):
+    directory = app.config["AUDIT_CHECKPOINT_DIR"]
+    spoil(Path(directory) / sorted(os.listdir(directory))[0])
+
+    assert "kan het controlepuntbestand" in _misuse(cli("audit", "verify"))
+    assert "kan het controlepuntbestand" in _misuse(
+        cli("audit", "export", "--format", "jsonl", "--output", str(tmp_path / "e.jsonl")))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "de export is leeg"),
+    (b"id,seq,hash\n1,2,3\n", "begint niet met zijn kop"),
+    (b"{\"type\": \"record\", \"seq\": 1}\n", "begint niet met zijn kop"),
+    (b"\x89PNG\r\n\x1a\n\x00\xff", "niet lezen"),
+], ids=["empty", "csv", "no-header", "binary"])
+def test_a_file_that_is_no_export_is_misuse_for_verify(cli, tmp_path, content, message):
+    path = tmp_path / "not-an-export.jsonl"
+    path.write_bytes(content)
+
+    assert message in _misuse(cli("audit", "verify", "--file", str(path)))
+
+
+def test_a_processing_log_export_given_to_verify_is_misuse(cli, tmp_path, history):
+    export = tmp_path / "processing.jsonl"
+    assert cli("audit", "export", "--format", "jsonl", "--log", "processing",
+               "--output", str(export)).exit_code == 0
+
+    assert "alleen exports van het auditspoor" in _misuse(
+        cli("audit", "verify", "--file", str(export)))
 
 
 def _bulk_records(municipality_id: int, count: int) -> None:
