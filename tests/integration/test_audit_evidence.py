@@ -17,21 +17,21 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from lifecycle.domain import audit as audit_domain
 from lifecycle.domain.audit import (HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, AuditDraft,
                                     ChainHeadMismatch, compute_hash)
 from lifecycle.domain.audit_evidence import load_public_key, verify_export
 from lifecycle.extensions import db
-from lifecycle.models import AuditChain, AuditRecord, Municipality, utcnow
+from lifecycle.models import AuditChain, AuditRecord
 from lifecycle.services.audit import append_audit
 from lifecycle.services.audit_evidence import ExportFilters, prepare_audit_export
 from lifecycle.services.privacy import member_reference
 from lifecycle.services.registers import create_member, member_record
 from lifecycle.services.uow import write_transaction
 from lifecycle.tracing import start_trace
-from tests.integration.test_audit_tamper import Tamperer
+from tests.audit_builders import Tamperer, append_bulk_records, audited_history
 
 MUNICIPALITY = "Utrecht"
 
@@ -55,16 +55,9 @@ def tamper(database_url) -> Tamperer:
 
 @pytest.fixture
 def history(make_user, make_network, sign_off, cli):
-    lead = make_user("lead", municipality=MUNICIPALITY)
-    reviewer = make_user("reviewer", municipality=MUNICIPALITY)
-    network = make_network(lead)
-    sign_off(network, lead, reviewer, "orientation")
-    chain = db.session.scalars(select(AuditChain).join(
-        Municipality, AuditChain.municipality_id == Municipality.id).where(
-        Municipality.name == MUNICIPALITY)).one()
+    history = audited_history(make_user, make_network, sign_off, MUNICIPALITY)
     assert cli("audit", "verify").exit_code == 0
-    return SimpleNamespace(chain_id=chain.id, last_seq=chain.last_seq, network=network,
-                           lead=lead)
+    return history
 
 
 @pytest.fixture
@@ -417,27 +410,10 @@ def test_a_processing_log_export_given_to_verify_is_misuse(cli, tmp_path, histor
 
 
 def _bulk_records(municipality_id: int, count: int) -> None:
-    """Append `count` records to a chain fast (one INSERT per batch), hashed the real way."""
-    chain = db.session.scalars(select(AuditChain).where(
-        AuditChain.municipality_id == municipality_id)).one()
-    seq, prev = chain.last_seq, chain.last_hash
-    now = utcnow()
-    batch = []
-    for n in range(count):
-        seq += 1
-        record = audit_domain.chain(AuditDraft(
-            municipality_id=municipality_id, actor_id=1, object_type="network",
-            object_id=str(n), network_id=n % 50, action="network.updated",
-            after={"name": f"Netwerk {n}", "goal": "x" * 200}), seq=seq, prev_hash=prev, now=now)
-        prev = record.hash
-        batch.append({"chain_id": chain.id, **record.__dict__})
-        if len(batch) == 5000:
-            db.session.execute(insert(AuditRecord), batch)
-            batch = []
-    if batch:
-        db.session.execute(insert(AuditRecord), batch)
-    chain.last_seq, chain.last_hash = seq, prev
-    db.session.commit()
+    """Append `count` records of some 300 bytes each to the chain, fast and hashed the real way."""
+    append_bulk_records(municipality_id, count, lambda n: {
+        "actor_id": 1, "object_id": str(n), "network_id": n % 50,
+        "after": {"name": f"Netwerk {n}", "goal": "x" * 200}})
 
 
 def test_an_export_of_50000_records_streams_in_bounded_memory(history):
