@@ -1,7 +1,8 @@
 """Benchmark the audit export: its memory beside a baseline that reads everything at once.
 
 Builds a throwaway SQLite database with the real migrations, fills one municipality's chain
-with N hashed records (default 100,000; `--records 1000000` for the figure in the README), then
+with N hashed records (default 100,000; `--records 1000000` for the figure in the README) with
+the audit tests' builder (`tests/audit_builders.py`: real hashes, executemany batches), then
 exports it as JSON Lines to /dev/null the way `audit export` does (keyset batches, streamed),
 and, as the baseline, the naive way: every row loaded first, the lines joined, then written.
 Peak memory is measured with tracemalloc. Prints figures; asserts nothing.
@@ -18,34 +19,18 @@ from pathlib import Path
 
 
 def _fill(municipality_id: int, count: int) -> None:
-    from sqlalchemy import insert, select
+    """The chain's records, built the way the audit tests build theirs (one shared builder)."""
+    from sqlalchemy import select
 
-    from lifecycle.domain import audit as audit_domain
-    from lifecycle.domain.audit import AuditDraft
     from lifecycle.extensions import db
-    from lifecycle.models import AuditChain, AuditRecord, utcnow
+    from lifecycle.models import AuditChain
+    from tests.audit_builders import append_bulk_records
 
-    chain = AuditChain(municipality_id=municipality_id, last_seq=0,
-                       last_hash=audit_domain.GENESIS_HASH)
-    db.session.add(chain)
-    db.session.flush()
-    seq, prev, now, batch = 0, audit_domain.GENESIS_HASH, utcnow(), []
-    for n in range(count):
-        seq += 1
-        record = audit_domain.chain(AuditDraft(
-            municipality_id=municipality_id, actor_id=1 + n % 20, object_type="network",
-            object_id=str(n % 500), network_id=n % 500, action="network.updated",
-            after={"fields": ["goal", "name"], "version": n}), seq=seq, prev_hash=prev, now=now)
-        prev = record.hash
-        batch.append({"chain_id": chain.id, **record.__dict__})
-        if len(batch) == 10_000:
-            db.session.execute(insert(AuditRecord), batch)
-            batch = []
-    if batch:
-        db.session.execute(insert(AuditRecord), batch)
-    chain.last_seq, chain.last_hash = seq, prev
-    db.session.commit()
-    assert db.session.scalar(select(AuditChain.last_seq).where(AuditChain.id == chain.id)) == seq
+    append_bulk_records(municipality_id, count, lambda n: {
+        "actor_id": 1 + n % 20, "object_id": str(n % 500), "network_id": n % 500,
+        "after": {"fields": ["goal", "name"], "version": n}})
+    assert db.session.scalar(select(AuditChain.last_seq).where(
+        AuditChain.municipality_id == municipality_id)) == count
 
 
 def _measure(label: str, action) -> None:

@@ -24,7 +24,9 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from .domain.audit import ChainHeadMismatch
 from .domain.errors import DomainError, NotFound, ValidationFailed
+from .domain.findings import Finding
 from .domain.permissions import ROLES
 from .extensions import db
 from .models import Municipality, User
@@ -55,6 +57,15 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(MISUSE)
 
 
+def said(text: str) -> str:
+    """A domain finding in the operator's language (its values translated too); other text as
+    it is."""
+    if not isinstance(text, Finding):
+        return str(text)
+    return _(text.template, **{name: said(value) if isinstance(value, Finding) else value
+                               for name, value in text.values.items()})
+
+
 def _validation_message(exc: ValidationFailed) -> str:
     """Say in the operator's words which input was wrong (the domain's text is English only)."""
     messages = {
@@ -67,13 +78,18 @@ def _validation_message(exc: ValidationFailed) -> str:
                                        roles=", ".join(ROLES)),
         ("password", "too_short"): lambda: _(
             "A password needs at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+        ("date_from", "invalid"): lambda: _("The date of --from is out of range."),
+        ("date_to", "invalid"): lambda: _("The date of --to is out of range."),
+        ("date_from", "after_date_to"): lambda: _("The date of --from is after the date of "
+                                                  "--to."),
     }
     known = [messages[key]() for key in exc.errors.items() if key in messages]
     return " ".join(known) if known else exc.message
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn refused requests and an unprepared database into a message and exit code 2."""
+    """Turn refused requests and an unprepared database into a message and exit code 2, and a
+    damaged chain head that stops a write into BROKEN and exit code 1."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -85,6 +101,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except DomainError as exc:
             db.session.rollback()
             fail(exc.message)
+        except ChainHeadMismatch as exc:
+            db.session.rollback()
+            click.echo("BROKEN: " + said(exc.args[0]))
+            raise SystemExit(CHAIN_BROKEN)
         except (OperationalError, ProgrammingError) as exc:
             db.session.rollback()
             problem = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -282,7 +302,7 @@ def _public_keys(paths: Sequence[str]) -> list:
     try:
         return read_public_keys(paths) if paths else default_public_keys()
     except EvidenceError as exc:
-        fail(str(exc))
+        fail(said(exc.finding))
 
 
 def _verify_export_file(path: str, public_keys: list) -> None:
@@ -295,9 +315,12 @@ def _verify_export_file(path: str, public_keys: list) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         fail(_("Cannot read %(path)s: %(problem)s", path=path,
                problem=getattr(exc, "strerror", None) or str(exc)))
+    if not report.is_export:
+        fail(_("%(path)s is not an audit trail export (%(problem)s).", path=path,
+               problem=said(report.problems[-1])))
     if not report.ok:
         for problem in report.problems:
-            click.echo("BROKEN: " + problem)
+            click.echo("BROKEN: " + said(problem))
         raise SystemExit(CHAIN_BROKEN)
     click.echo("OK: " + _("%(records)s in %(chains)s", records=_records(report.records),
                           chains=ngettext("%(num)d chain", "%(num)d chains", report.chains)))
@@ -321,9 +344,12 @@ def verify_audit_command(export_file: str | None = None,
     if export_file is not None:
         _verify_export_file(export_file, keys)
         return
-    from .services.audit_evidence import load_checkpoints
+    from .services.audit_evidence import EvidenceError, load_checkpoints
 
-    checkpoints = load_checkpoints(keys or None)
+    try:
+        checkpoints = load_checkpoints(keys or None)
+    except EvidenceError as exc:
+        fail(said(exc.finding))
     if checkpoints.by_chain and not keys:
         fail(_("There are checkpoints in %(path)s, but no public key to check them with. Give "
                "it with --public-key.", path=current_app.config["AUDIT_CHECKPOINT_DIR"]))
@@ -340,13 +366,13 @@ def verify_audit_command(export_file: str | None = None,
     names = _chain_names({report.municipality_id for report in reports})
     broken = [report for report in reports if not report.result.ok]
     for problem in checkpoints.bad:
-        click.echo("BROKEN: " + _("checkpoint %(where)s", where=problem))
+        click.echo("BROKEN: " + _("checkpoint %(where)s", where=said(problem)))
     if broken or checkpoints.bad:
         for report in broken:
             click.echo("BROKEN: " + _(
                 "%(chain)s: first broken sequence number %(seq)d: %(problem)s",
                 chain=names.get(report.municipality_id, report.municipality_id),
-                seq=report.result.broken_seq, problem=report.result.problem))
+                seq=report.result.broken_seq, problem=said(report.result.problem)))
         click.echo(ngettext("%(broken)d of %(num)d chain is broken.",
                             "%(broken)d of %(num)d chains are broken.", len(reports),
                             broken=len(broken)))
@@ -377,7 +403,7 @@ def keygen_command(output: str | None) -> None:
     try:
         public_path, public = make_signing_key(path)
     except EvidenceError as exc:
-        fail(str(exc))
+        fail(said(exc.finding))
     except OSError as exc:
         fail(_("Cannot write %(path)s: %(problem)s", path=path, problem=exc.strerror or exc))
     click.echo(_("Private key written to %(path)s (mode 0600). Keep it off the database host.",
@@ -391,7 +417,6 @@ def keygen_command(output: str | None) -> None:
 @reports_errors
 def checkpoint_command() -> None:
     """Sign every chain's current head and append it to the checkpoint files (run from cron)."""
-    from .domain.audit import ChainHeadMismatch
     from .services.audit_evidence import EvidenceError, checkpoint_dir, write_checkpoints
     from .services.security_events import flush_refusal_windows
 
@@ -400,10 +425,7 @@ def checkpoint_command() -> None:
             flush_refusal_windows()  # repeated refusals are counted before the head is signed
         lines = write_checkpoints()
     except EvidenceError as exc:
-        fail(str(exc))
-    except ChainHeadMismatch as exc:
-        click.echo("BROKEN: " + str(exc))
-        raise SystemExit(CHAIN_BROKEN)
+        fail(said(exc.finding))
     except OSError as exc:
         fail(_("Cannot write the checkpoint: %(problem)s", problem=exc.strerror or exc))
     finally:
@@ -465,7 +487,7 @@ def export_command(fmt: str, kind: str, network: int | None, actor: int | None,
                         municipality_id=None, all_chains=True, filters=filters, fmt=fmt,
                         actor_id=None, origin=CLI_ORIGIN)
         except EvidenceError as exc:
-            fail(str(exc))
+            fail(said(exc.finding))
         for line in export.lines:
             handle.write(line)
         handle.flush()

@@ -2,10 +2,8 @@
 
 The contract (`openapi.json`) is English, so its summaries and descriptions stay English in the
 code and in the document; marking them lets `scripts/translations` extract them, and the API
-reference page show them in Dutch through the catalogue.
+reference page show them in Dutch through the catalogue. The marker itself is the domain's.
 """
+from ..domain.findings import N_
 
-
-def N_(text: str) -> str:
-    """Return `text` unchanged; `pybabel extract -k N_` collects it for translation."""
-    return text
+__all__ = ["N_"]

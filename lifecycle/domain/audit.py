@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+from .findings import N_, Finding
+
 GENESIS_HASH = "0" * 64
 
 HASHED_FIELDS = (
@@ -134,7 +136,7 @@ class VerifyResult:
     ok: bool
     count: int
     broken_seq: int | None = None
-    problem: str | None = None
+    problem: Finding | None = None
     # The hash of the last record walked (the genesis hash for an empty chain).
     last_hash: str = GENESIS_HASH
 
@@ -149,17 +151,19 @@ class CheckpointMark:
 
 
 def head_problem(last_seq: int, last_hash: str, record_seq: int | None,
-                 record_hash: str | None) -> str | None:
+                 record_hash: str | None) -> Finding | None:
     """Why a chain head (`last_seq`, `last_hash`) disagrees with the last record, or None."""
     record_seq = record_seq or 0
     record_hash = record_hash or GENESIS_HASH
     if last_seq > record_seq:
-        return f"records missing at the end: the chain head says {last_seq}, " \
-               f"the last record is {record_seq}"
+        return Finding(N_("records missing at the end: the chain head says %(head)d, the last "
+                          "record is %(seq)d"), head=last_seq, seq=record_seq)
     if last_seq < record_seq:
-        return f"the chain head says {last_seq}, but there are records up to {record_seq}"
+        return Finding(N_("the chain head says %(head)d, but there are records up to %(seq)d"),
+                       head=last_seq, seq=record_seq)
     if last_hash != record_hash:
-        return f"the chain head's hash differs from the hash of record {record_seq}"
+        return Finding(N_("the chain head's hash differs from the hash of record %(seq)d"),
+                       seq=record_seq)
     return None
 
 
@@ -179,27 +183,33 @@ def verify_chain(records: Iterable[Any],
     for record in records:
         if record.seq != expected_seq:
             return VerifyResult(False, count, expected_seq,
-                                f"sequence gap: expected {expected_seq}, found {record.seq}",
+                                Finding(N_("sequence gap: expected %(expected)d, found "
+                                           "%(found)d"), expected=expected_seq,
+                                        found=record.seq),
                                 prev_hash)
         if record.prev_hash != prev_hash:
             return VerifyResult(False, count, record.seq,
-                                "prev_hash does not match the hash of the record before it",
+                                Finding(N_("prev_hash does not match the hash of the record "
+                                           "before it")),
                                 prev_hash)
         if compute_hash(prev_hash, record) != record.hash:
             return VerifyResult(False, count, record.seq,
-                                "hash does not match the record's contents", prev_hash)
+                                Finding(N_("hash does not match the record's contents")),
+                                prev_hash)
         for mark in marks.get(record.seq, ()):
             if mark.hash != record.hash:
-                return VerifyResult(
-                    False, count, record.seq,
-                    f"differs from the signed checkpoint of {mark.signed_at or 'an earlier time'}"
-                    " (the chain was rewritten up to here)", prev_hash)
+                return VerifyResult(False, count, record.seq, Finding(
+                    N_("differs from the signed checkpoint of %(moment)s (the chain was "
+                       "rewritten up to here)"), moment=mark.signed_at) if mark.signed_at else
+                    Finding(N_("differs from an earlier signed checkpoint (the chain was "
+                               "rewritten up to here)")), prev_hash)
         prev_hash = record.hash
         expected_seq += 1
         count += 1
     longer = [seq for seq in marks if seq > count]
     if longer:
         return VerifyResult(False, count, count + 1,
-                            f"the chain ends at {count}, but a signed checkpoint says it "
-                            f"reached {max(longer)} (records cut off the end)", prev_hash)
+                            Finding(N_("the chain ends at %(count)d, but a signed checkpoint "
+                                       "says it reached %(seq)d (records cut off the end)"),
+                                    count=count, seq=max(longer)), prev_hash)
     return VerifyResult(True, count, last_hash=prev_hash)

@@ -23,11 +23,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .audit import CheckpointMark, canonical_dumps, compute_hash, GENESIS_HASH
+from .findings import N_, Finding
 
 CHECKPOINT_FIELDS = ("municipality_id", "seq", "hash", "signed_at")
 EXPORT_FORMAT = "voelspriet-audit-export/1"
@@ -35,7 +36,8 @@ RECORD_FIELDS = ("seq", "occurred_at", "municipality_id", "actor_id", "object_ty
                  "object_id", "network_id", "action", "result", "origin", "before", "after",
                  "trace_id", "prev_hash", "hash")
 PROCESSING_FIELDS = ("id", "trace_id", "span_id", "name", "operation", "activity",
-                     "subject_ref", "municipality_id", "started_at", "ended_at", "status")
+                     "subject_ref", "municipality_id", "actor_id", "started_at", "ended_at",
+                     "status")
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -54,14 +56,20 @@ def public_pem(key: Ed25519PrivateKey) -> bytes:
 
 
 def load_private_key(pem: bytes) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(pem, password=None)
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (TypeError, UnsupportedAlgorithm):  # a key with a passphrase, or of an odd kind
+        raise ValueError("not an Ed25519 private key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("not an Ed25519 private key")
     return key
 
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem)
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except UnsupportedAlgorithm:
+        raise ValueError("not an Ed25519 public key") from None
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
     return key
@@ -119,7 +127,7 @@ class CheckpointSet:
     """Checkpoint lines read from the sink, sorted per chain; those that fail are listed."""
 
     by_chain: dict[int | None, list[dict[str, Any]]] = field(default_factory=dict)
-    bad: list[str] = field(default_factory=list)
+    bad: list[Finding] = field(default_factory=list)
 
     def marks(self, municipality_id: int | None) -> list[CheckpointMark]:
         return [mark_of(line) for line in self.by_chain.get(municipality_id, [])]
@@ -140,13 +148,13 @@ def read_checkpoints(named_lines: Iterable[tuple[str, str]],
         try:
             line = json.loads(text)
         except ValueError:
-            found.bad.append(f"{where}: not JSON")
+            found.bad.append(Finding(N_("%(where)s: not JSON"), where=where))
             continue
         if keys is not None and not checkpoint_is_signed(line, keys):
-            found.bad.append(f"{where}: the signature does not match")
+            found.bad.append(Finding(N_("%(where)s: the signature does not match"), where=where))
             continue
         if not isinstance(line, dict) or not isinstance(line.get("seq"), int):
-            found.bad.append(f"{where}: not a checkpoint")
+            found.bad.append(Finding(N_("%(where)s: not a checkpoint"), where=where))
             continue
         found.by_chain.setdefault(line.get("municipality_id"), []).append(line)
     return found
@@ -184,7 +192,9 @@ class ExportReport:
     records: int = 0
     chains: int = 0
     checkpoints: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    # False when the file is no audit trail export at all (misuse, not tampering).
+    is_export: bool = True
 
 
 class _Record:
@@ -216,10 +226,10 @@ def verify_export(lines: Iterable[str],
     keys = list(public_keys)
     report = ExportReport(ok=True)
 
-    def problem(text: str) -> None:
+    def problem(template: str, **values: Any) -> None:
         report.ok = False
         if len(report.problems) < 20:
-            report.problems.append(text)
+            report.problems.append(Finding(template, **values))
 
     header_seen = False
     last: dict[int | None, tuple[int, str]] = {}   # per chain: last seq and hash seen
@@ -229,25 +239,29 @@ def verify_export(lines: Iterable[str],
     pending: list[tuple[int, dict[str, Any]]] = []
     heads: list[tuple[int, dict[str, Any]]] = []
     for number, line in _parsed(lines):
-        if not isinstance(line, dict):
-            problem(f"line {number}: not a JSON object")
+        if not isinstance(line, dict) and header_seen:
+            problem(N_("line %(line)d: not a JSON object"), line=number)
             continue
-        kind = line.get("type")
+        kind = line.get("type") if isinstance(line, dict) else None
         if not header_seen:
             if kind != "header" or line.get("format") != EXPORT_FORMAT:
-                problem(f"line {number}: the export does not start with its header")
+                problem(N_("line %(line)d: the export does not start with its header"),
+                        line=number)
+                report.is_export = False
                 return report
             header_seen = True
             for item in line.get("checkpoints") or []:
                 if isinstance(item, dict):
                     announced.add((item.get("municipality_id"), item.get("seq")))
             if line.get("log") != "audit":
-                problem(f"line {number}: only audit trail exports carry hashes to check")
+                problem(N_("line %(line)d: only audit trail exports carry hashes to check"),
+                        line=number)
+                report.is_export = False
                 return report
             continue
         if kind == "record":
             if heads or pending:
-                problem(f"line {number}: a record after the chain heads")
+                problem(N_("line %(line)d: a record after the chain heads"), line=number)
             try:
                 record = _Record({name: line.get(name) for name in RECORD_FIELDS})
                 chain = record.municipality_id
@@ -256,18 +270,22 @@ def verify_export(lines: Iterable[str],
                 hash(chain)
                 expected = compute_hash(str(record.prev_hash), record)
             except (TypeError, ValueError, AttributeError):
-                problem(f"line {number}: the record cannot be read")
+                problem(N_("line %(line)d: the record cannot be read"), line=number)
                 continue
             if expected != record.hash:
-                problem(f"line {number}: record {record.seq} does not hash to its hash")
+                problem(N_("line %(line)d: record %(seq)d does not hash to its hash"), line=number,
+                        seq=record.seq)
             before = last.get(chain)
             if before is not None and record.seq <= before[0]:
-                problem(f"line {number}: record {record.seq} is out of order")
+                problem(N_("line %(line)d: record %(seq)d is out of order"), line=number,
+                        seq=record.seq)
             elif record.seq == 1 and record.prev_hash != GENESIS_HASH:
-                problem(f"line {number}: record 1 does not start from the genesis hash")
+                problem(N_("line %(line)d: record 1 does not start from the genesis hash"),
+                        line=number)
             elif before is not None and record.seq == before[0] + 1 \
                     and record.prev_hash != before[1]:
-                problem(f"line {number}: record {record.seq} does not link to the one before")
+                problem(N_("line %(line)d: record %(seq)d does not link to the one before"),
+                        line=number, seq=record.seq)
             last[chain] = (record.seq, record.hash)
             counts[chain] = counts.get(chain, 0) + 1
             if (chain, record.seq) in announced:
@@ -278,37 +296,41 @@ def verify_export(lines: Iterable[str],
         elif kind == "checkpoint":
             pending.append((number, line))
         else:
-            problem(f"line {number}: unknown line type")
+            problem(N_("line %(line)d: unknown line type"), line=number)
     if not header_seen:
-        problem("the export is empty")
+        problem(N_("the export is empty"))
+        report.is_export = False
         return report
     if not heads:
-        problem("the export does not end with the chain head it covers (cut short?)")
+        problem(N_("the export does not end with the chain head it covers (cut short?)"))
     for number, head in heads:
         chain = head.get("municipality_id")
         report.chains += 1
         if head.get("records") != counts.get(chain, 0):
-            problem(f"line {number}: the head counts {head.get('records')} records, "
-                    f"the export holds {counts.get(chain, 0)}")
+            problem(N_("line %(line)d: the head counts %(head)s records, the export holds "
+                       "%(count)d"), line=number, head=head.get("records"),
+                    count=counts.get(chain, 0))
         seen = last.get(chain)
         if seen is not None and seen[0] > (head.get("seq") or 0):
-            problem(f"line {number}: records beyond the chain head")
+            problem(N_("line %(line)d: records beyond the chain head"), line=number)
         if seen is not None and seen[0] == head.get("seq") and seen[1] != head.get("hash"):
-            problem(f"line {number}: the last record does not hash to the chain head")
+            problem(N_("line %(line)d: the last record does not hash to the chain head"),
+                    line=number)
     for number, checkpoint in pending:
         report.checkpoints += 1
         if keys and not checkpoint_is_signed(checkpoint, keys):
-            problem(f"line {number}: the checkpoint's signature does not match")
+            problem(N_("line %(line)d: the checkpoint's signature does not match"), line=number)
             continue
         if (checkpoint.get("municipality_id"), checkpoint.get("seq")) not in announced:
-            problem(f"line {number}: the header does not announce this checkpoint")
+            problem(N_("line %(line)d: the header does not announce this checkpoint"), line=number)
         at = hashes_at.get((checkpoint.get("municipality_id"), checkpoint.get("seq")))
         if at is not None and at != checkpoint.get("hash"):
-            problem(f"line {number}: record {checkpoint.get('seq')} differs from the "
-                    "signed checkpoint")
+            problem(N_("line %(line)d: record %(seq)s differs from the signed checkpoint"),
+                    line=number, seq=checkpoint.get("seq"))
         head = next((h for _, h in heads
                      if h.get("municipality_id") == checkpoint.get("municipality_id")), None)
         if head is not None and isinstance(checkpoint.get("seq"), int) and \
                 isinstance(head.get("seq"), int) and head["seq"] < checkpoint["seq"]:
-            problem(f"line {number}: the chain head is shorter than the signed checkpoint")
+            problem(N_("line %(line)d: the chain head is shorter than the signed checkpoint"),
+                    line=number)
     return report

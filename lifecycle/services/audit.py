@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain import audit as audit_domain
 from ..domain.audit import (HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, AuditDraft, ChainHeadMismatch,
                             CheckpointMark, VerifyResult)
+from ..domain.findings import N_, Finding
 from ..extensions import db
 from ..models import AuditChain, AuditRecord, User, utcnow
 from ..tracing import current_trace_id
@@ -76,9 +77,10 @@ def _ensure_head_agrees(chain: AuditChain) -> None:
         log.error("audit append refused: the chain head disagrees with its records",
                   extra={"chain_id": chain.id, "municipality_id": chain.municipality_id,
                          "problem": problem})
-        raise ChainHeadMismatch(
-            f"The audit chain of municipality {chain.municipality_id} is damaged ({problem}); "
-            "nothing is written until it is repaired. Run: flask --app wsgi audit verify")
+        raise ChainHeadMismatch(Finding(
+            N_("The audit chain of municipality %(municipality)s is damaged (%(problem)s); "
+               "nothing is written until it is repaired. Run: flask --app wsgi audit verify"),
+            municipality=chain.municipality_id, problem=problem))
 
 
 def _chain_records(chain_id: int, batch: int = 5000) -> Iterator[Any]:
@@ -135,8 +137,9 @@ def verify_audit(checkpoints: dict[int | None, Iterable[CheckpointMark]] | None 
         marks = [mark for mark in marks if mark.seq > 0]
         if municipality_id not in known and marks:
             reports.append(ChainReport(municipality_id, VerifyResult(
-                False, 0, 1, "the chain is gone, but a signed checkpoint says it reached "
-                f"{max(mark.seq for mark in marks)}"), 0))
+                False, 0, 1, Finding(N_("the chain is gone, but a signed checkpoint says it "
+                                        "reached %(seq)d"), seq=max(mark.seq for mark in marks))),
+                0))
     return reports
 
 

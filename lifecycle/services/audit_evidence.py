@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ from sqlalchemy import func, select
 from ..domain import audit_evidence as evidence
 from ..domain.audit import GENESIS_HASH, AuditDraft, format_timestamp
 from ..domain.errors import ValidationFailed
+from ..domain.findings import N_, Finding
 from ..extensions import db
 from ..models import AuditChain, AuditRecord, ProcessingLogLine, utcnow
 from .audit import _ensure_head_agrees, append_audit
@@ -40,7 +42,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class EvidenceError(Exception):
-    """A key or checkpoint file that is missing or unusable; the message says which."""
+    """A key, checkpoint or export file that is missing or unusable; its `finding` says which."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding)
+        self.finding = finding
 
 
 # --- the signing key ----------------------------------------------------------------------
@@ -61,7 +67,8 @@ def make_signing_key(path: Path) -> tuple[Path, bytes]:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise EvidenceError(f"{path} exists already; keep it, or move it away first") from None
+        raise EvidenceError(Finding(N_("%(path)s exists already; keep it, or move it away "
+                                       "first"), path=str(path))) from None
     with os.fdopen(fd, "wb") as handle:
         handle.write(private)
         handle.flush()
@@ -72,14 +79,28 @@ def make_signing_key(path: Path) -> tuple[Path, bytes]:
 
 
 def _private_key():
+    """The signing key; refused when others may read it, as ssh refuses such a key."""
     path = signing_key_path()
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise EvidenceError(Finding(N_("%(path)s is not a file with a signing key"),
+                                        path=str(path)))
+        if mode & 0o077:
+            raise EvidenceError(Finding(
+                N_("%(path)s can be read by others (mode %(mode)s); make it readable for its "
+                   "owner only: chmod 600 %(path)s"), path=str(path),
+                mode=f"{stat.S_IMODE(mode):04o}"))
         return evidence.load_private_key(path.read_bytes())
     except FileNotFoundError:
-        raise EvidenceError(f"no signing key at {path}; make one with: "
-                            "flask --app wsgi audit keygen") from None
-    except ValueError as exc:
-        raise EvidenceError(f"{path} is not an Ed25519 private key ({exc})") from None
+        raise EvidenceError(Finding(N_("no signing key at %(path)s; make one with: flask --app "
+                                       "wsgi audit keygen"), path=str(path))) from None
+    except OSError as exc:
+        raise EvidenceError(Finding(N_("cannot read the signing key %(path)s (%(problem)s)"),
+                                    path=str(path), problem=exc.strerror or str(exc))) from None
+    except ValueError:
+        raise EvidenceError(Finding(N_("%(path)s is not an Ed25519 private key"),
+                                    path=str(path))) from None
 
 
 def read_public_keys(paths: Iterable[str | Path]) -> list:
@@ -88,9 +109,15 @@ def read_public_keys(paths: Iterable[str | Path]) -> list:
         try:
             keys.append(evidence.load_public_key(Path(path).read_bytes()))
         except FileNotFoundError:
-            raise EvidenceError(f"no public key at {path}") from None
-        except ValueError as exc:
-            raise EvidenceError(f"{path} is not an Ed25519 public key ({exc})") from None
+            raise EvidenceError(Finding(N_("no public key at %(path)s"), path=str(path))) \
+                from None
+        except OSError as exc:
+            raise EvidenceError(Finding(N_("cannot read the public key %(path)s (%(problem)s)"),
+                                        path=str(path), problem=exc.strerror or str(exc))) \
+                from None
+        except ValueError:
+            raise EvidenceError(Finding(N_("%(path)s is not an Ed25519 public key"),
+                                        path=str(path))) from None
     return keys
 
 
@@ -148,9 +175,14 @@ def _checkpoint_lines() -> Iterator[tuple[str, str]]:
     if not directory.is_dir():
         return
     for path in sorted(directory.glob("*.jsonl")):
-        with path.open(encoding="utf-8") as handle:
-            for number, text in enumerate(handle, start=1):
-                yield f"{path.name}:{number}", text
+        try:
+            with path.open(encoding="utf-8") as handle:
+                for number, text in enumerate(handle, start=1):
+                    yield f"{path.name}:{number}", text
+        except (OSError, UnicodeDecodeError) as exc:
+            raise EvidenceError(Finding(
+                N_("cannot read the checkpoint file %(path)s (%(problem)s)"), path=str(path),
+                problem=getattr(exc, "strerror", None) or str(exc))) from None
 
 
 def load_checkpoints(public_keys: list | None) -> evidence.CheckpointSet:
@@ -333,16 +365,15 @@ def _processing_conditions(filters: ExportFilters, municipality_id: int | None,
         conditions.append(ProcessingLogLine.municipality_id == municipality_id)
     if filters.action:
         conditions.append(ProcessingLogLine.name == filters.action)
-    # The processing log names no user and no network (by design); it shares the trace id
-    # with the audit records of the same request, so those filters go through them.
-    related = []
-    if filters.network_id is not None:
-        related.append(AuditRecord.network_id == filters.network_id)
     if filters.actor_id is not None:
-        related.append(AuditRecord.actor_id == filters.actor_id)
-    if related:
+        conditions.append(ProcessingLogLine.actor_id == filters.actor_id)
+    # The processing log names no network (a line is about a person, not a network); it
+    # shares the trace id with the audit records of the same request, so that filter goes
+    # through them.
+    if filters.network_id is not None:
         conditions.append(ProcessingLogLine.trace_id.in_(
-            select(AuditRecord.trace_id).where(AuditRecord.trace_id.is_not(None), *related)))
+            select(AuditRecord.trace_id).where(AuditRecord.trace_id.is_not(None),
+                                               AuditRecord.network_id == filters.network_id)))
     return conditions
 
 

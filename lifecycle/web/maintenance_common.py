@@ -1,5 +1,5 @@
 """What the maintenance pages share: the vocabularies' titles in the user's language, loading a
-network for a page, and answering a POST.
+network for a page, the people of its register as a select's options, and answering a POST.
 
 The vocabularies (meeting forms, signal themes, urgencies, partners, the signal's states and
 steps) are data; `term` looks up a title for a template, `choices` builds a select's options.
@@ -13,12 +13,15 @@ from flask_login import current_user
 from ..domain.errors import DomainError, NotAllowed, NotFound
 from ..domain.permissions import LEAD
 from ..services.networks import get_network
+from ..services.registers import list_members
 from ..services.uow import write_transaction
 from ..services.workflows import catalogue, workflow_of
 from .common import MAX_DB_ID, check_id, flash_domain_error, has_role, localized
 
 # An agreement without a person of the register as its owner is the lead's.
 LEAD_OWNER_LABEL = _l("The project lead")
+# A network starts small (the growth limit); a register longer than this is not a select's job.
+PEOPLE_CHOICES_LIMIT = 200
 
 
 def _terms(vocabulary: str):
@@ -91,6 +94,13 @@ def read(service, *args, **kwargs):
         abort(404)
     except NotAllowed:
         abort(403)
+
+
+def people_choices(network_id: int) -> list[tuple[int, str]]:
+    """The people of the network's register, not erased, as (id, name) options of a select.
+    Reading them is logged in the processing log, in a transaction of its own (`read`)."""
+    page = read(list_members, current_user, network_id, limit=PEOPLE_CHOICES_LIMIT)
+    return [(m.id, m.name) for m in page.items if m.erased_at is None]
 
 
 def page_after() -> int | None:

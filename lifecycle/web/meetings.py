@@ -14,11 +14,10 @@ from flask_login import current_user
 from ..domain.errors import DomainError, ValidationFailed
 from ..services.feedback import list_inputs
 from ..services.meetings import complete_agreement, create_meeting, get_meeting, list_meetings
-from ..services.registers import list_members
 from ..services.uow import write_transaction
 from .common import apply_field_errors, check_id, flash_domain_error, origin, require_login
 from .maintenance_common import (LEAD_OWNER_LABEL, choices, is_closed, is_lead_of,
-                                 network_or_404, page_after, read, refused,
+                                 network_or_404, page_after, people_choices, read, refused,
                                  register_template_helpers, require_lead, see_other)
 from .maintenance_forms import LEAD_OWNER, AgreementDoneForm, MeetingForm
 
@@ -41,11 +40,6 @@ def list_network_meetings(network_id: int):
         next_after=page.next_after, may_log=is_lead_of(network) and not is_closed(network))
 
 
-def _people_choices(network_id: int) -> list[tuple[int, str]]:
-    page = list_members(current_user, network_id, limit=200)
-    return [(m.id, m.name) for m in page.items if m.erased_at is None]
-
-
 def _meeting_form(network_id: int, people: list[tuple[int, str]]) -> MeetingForm:
     form = MeetingForm()
     form.form.choices = choices("meeting_forms")
@@ -64,7 +58,7 @@ def new_meeting(network_id: int):
     if is_closed(network):
         flash(_("This network is closed. It can no longer change."), "error")
         return see_other("networks.detail", network_id=network_id)
-    people = read(_people_choices, network_id)
+    people = people_choices(network_id)
     form = _meeting_form(network_id, people)
     if form.validate_on_submit():
         agreements, rows = form.agreements()

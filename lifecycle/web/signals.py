@@ -19,15 +19,14 @@ from ..domain.signals import OVERDUE, OVERDUE_3X
 from ..models import utcnow
 from ..services.common import districts_of
 from ..services.feedback import list_inputs
-from ..services.registers import list_members
 from ..services.signals import (FORWARD, LIVEABILITY, list_signals, record_signal,
                                 signal_record, take_signal_step, timeliness_of, update_signal)
 from ..services.uow import write_transaction
 from ..services.workflows import catalogue
 from .common import apply_field_errors, check_id, flash_domain_error, origin, require_login
 from .maintenance_common import (choices, is_closed, is_lead_of, network_or_404, page_after,
-                                 read, refused, register_template_helpers, require_lead,
-                                 see_other)
+                                 people_choices, read, refused, register_template_helpers,
+                                 require_lead, see_other)
 from .maintenance_forms import SOURCE_NETWORK, DeeperThemeForm, SignalForm, SignalStepForm
 
 bp = Blueprint("signals", __name__, url_prefix="/netwerken/<int:network_id>/signalen")
@@ -74,9 +73,8 @@ def _signal_form(network) -> SignalForm:
     form.urgency.choices = choices("urgencies")
     districts = districts_of(network)
     form.district.choices = [("", _("Not a particular district"))] + [(d, d) for d in districts]
-    people = read(list_members, current_user, network.id, limit=200).items
     form.source_member_id.choices = [(SOURCE_NETWORK, _("The network as a whole"))] + [
-        (str(m.id), m.name) for m in people if m.erased_at is None]
+        (str(person_id), name) for person_id, name in people_choices(network.id)]
     # These selects always carry a value, so their labels must not say "optional".
     form.district.flags.required = form.source_member_id.flags.required = True
     return form

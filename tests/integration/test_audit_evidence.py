@@ -13,21 +13,25 @@ import logging
 import os
 import stat
 import tracemalloc
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from lifecycle.domain import audit as audit_domain
 from lifecycle.domain.audit import (HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, AuditDraft,
                                     ChainHeadMismatch, compute_hash)
 from lifecycle.domain.audit_evidence import load_public_key, verify_export
 from lifecycle.extensions import db
-from lifecycle.models import AuditChain, AuditRecord, Municipality, utcnow
+from lifecycle.models import AuditChain, AuditRecord
 from lifecycle.services.audit import append_audit
 from lifecycle.services.audit_evidence import ExportFilters, prepare_audit_export
+from lifecycle.services.privacy import member_reference
+from lifecycle.services.registers import create_member, member_record
 from lifecycle.services.uow import write_transaction
-from tests.integration.test_audit_tamper import Tamperer
+from lifecycle.tracing import start_trace
+from tests.audit_builders import Tamperer, append_bulk_records, audited_history
 
 MUNICIPALITY = "Utrecht"
 
@@ -51,16 +55,9 @@ def tamper(database_url) -> Tamperer:
 
 @pytest.fixture
 def history(make_user, make_network, sign_off, cli):
-    lead = make_user("lead", municipality=MUNICIPALITY)
-    reviewer = make_user("reviewer", municipality=MUNICIPALITY)
-    network = make_network(lead)
-    sign_off(network, lead, reviewer, "orientation")
-    chain = db.session.scalars(select(AuditChain).join(
-        Municipality, AuditChain.municipality_id == Municipality.id).where(
-        Municipality.name == MUNICIPALITY)).one()
+    history = audited_history(make_user, make_network, sign_off, MUNICIPALITY)
     assert cli("audit", "verify").exit_code == 0
-    return SimpleNamespace(chain_id=chain.id, last_seq=chain.last_seq, network=network,
-                           lead=lead)
+    return history
 
 
 @pytest.fixture
@@ -97,14 +94,14 @@ def broken_line(result) -> str:
 def test_a_changed_head_hash_is_caught_by_verify(history, cli):
     set_head(history.chain_id, history.last_seq, "f" * 64)
 
-    assert "the chain head's hash differs" in broken_line(cli("audit", "verify"))
+    assert "de hash van de ketenkop wijkt af" in broken_line(cli("audit", "verify"))
 
 
 def test_a_head_that_says_fewer_records_than_there_are_is_caught(history, cli):
     last = records_of(history.chain_id)[-2]
     set_head(history.chain_id, last.seq, last.hash)
 
-    assert f"the chain head says {last.seq}" in broken_line(cli("audit", "verify"))
+    assert f"de ketenkop zegt {last.seq}" in broken_line(cli("audit", "verify"))
 
 
 def test_the_next_append_refuses_to_build_on_a_changed_head_and_logs_it(history, caplog):
@@ -134,7 +131,7 @@ def test_keygen_writes_the_private_key_with_mode_0600_and_prints_the_public_key(
     assert "BEGIN PUBLIC KEY" in result.stdout
     load_public_key(open(path + ".pub", "rb").read())
     again = cli("audit", "keygen")
-    assert again.exit_code == 2 and "exists already" in again.stderr
+    assert again.exit_code == 2 and "bestaat al" in again.stderr
 
 
 def test_checkpoint_without_a_key_is_misuse_with_a_message(cli, history):
@@ -181,7 +178,7 @@ def test_a_whole_chain_rewritten_with_recomputed_hashes_is_caught_by_the_checkpo
     set_head(signed.chain_id, forged[-1][0], forged[-1][3])
 
     report = broken_line(cli("audit", "verify"))
-    assert "signed checkpoint" in report and "rewritten" in report
+    assert "ondertekende controlepunt" in report and "herschreven" in report
 
 
 def test_the_rewrite_would_pass_without_the_checkpoint(signed, tamper, cli, app):
@@ -214,7 +211,7 @@ def test_a_cut_at_the_end_with_the_head_fixed_up_is_caught_by_the_checkpoint(
     set_head(signed.chain_id, rows[-3].seq, rows[-3].hash)
 
     report = broken_line(cli("audit", "verify"))
-    assert f"ends at {rows[-3].seq}" in report and "cut off the end" in report
+    assert f"stopt bij {rows[-3].seq}" in report and "afgeknipt" in report
 
 
 def test_a_forged_checkpoint_line_is_reported(app, signed, cli):
@@ -226,7 +223,7 @@ def test_a_forged_checkpoint_line_is_reported(app, signed, cli):
     with open(os.path.join(directory, name), "a", encoding="utf-8") as handle:
         handle.write(json.dumps(line) + "\n")
 
-    assert "signature does not match" in broken_line(cli("audit", "verify"))
+    assert "handtekening klopt niet" in broken_line(cli("audit", "verify"))
 
 
 # --- 3. exports -------------------------------------------------------------------------
@@ -254,7 +251,7 @@ def test_an_export_verifies_offline_and_a_tampered_one_fails(signed, cli, tmp_pa
                             + json.dumps(values) + "\n", encoding="utf-8")
     assert changed
     report = broken_line(cli("audit", "verify", "--file", str(tampered)))
-    assert f"record {changed[0]} does not hash" in report
+    assert f"auditregel {changed[0]} geeft niet zijn eigen hash" in report
 
 
 def test_an_export_cut_short_fails_offline(signed, cli, tmp_path):
@@ -265,7 +262,7 @@ def test_an_export_cut_short_fails_offline(signed, cli, tmp_path):
     del lines[records[-1]]
     export.write_text("".join(lines), encoding="utf-8")
 
-    assert "the head counts" in broken_line(cli("audit", "verify", "--file", str(export)))
+    assert "de ketenkop telt" in broken_line(cli("audit", "verify", "--file", str(export)))
 
 
 def test_a_filtered_export_verifies_each_record_and_is_itself_audited(signed, cli, tmp_path):
@@ -294,13 +291,43 @@ def test_a_csv_export_of_the_processing_log_has_its_header(cli, tmp_path, histor
     assert export.read_text().splitlines()[0].startswith("id,trace_id,span_id,name")
 
 
+def test_the_processing_export_finds_a_read_only_request_under_its_actor(
+        history, make_user, write, cli, tmp_path):
+    """"Who looked at this person?": a read leaves no audit record, only processing-log lines,
+    and those name the reader by id."""
+    auditor = make_user("auditor", municipality=MUNICIPALITY)
+    start_trace()  # each service call below is a request of its own, with its own trace id
+    person = write(create_member, history.lead, history.network.id, {"name": "Fatima"})
+    start_trace()
+    write(member_record, auditor, history.network.id, person.id)
+    start_trace()
+
+    def exported(actor_id: int) -> list[dict]:
+        export = tmp_path / f"processing-{actor_id}.jsonl"
+        result = cli("audit", "export", "--format", "jsonl", "--log", "processing",
+                     "--actor", str(actor_id), "--output", str(export))
+        assert result.exit_code == 0, result.output
+        return [line for line in map(json.loads, export.read_text().splitlines())
+                if line["type"] == "processing"]
+
+    read = exported(auditor.id)
+    assert [(line["name"], line["operation"], line["actor_id"]) for line in read] == \
+        [("member.read", "read", auditor.id)]
+    assert read[0]["subject_ref"] == member_reference(person.id)
+    assert not db.session.scalars(select(AuditRecord).where(
+        AuditRecord.actor_id == auditor.id, AuditRecord.trace_id == read[0]["trace_id"])).all()
+    by_lead = exported(history.lead.id)
+    assert "member.create" in {line["name"] for line in by_lead}
+    assert {line["actor_id"] for line in by_lead} == {history.lead.id}
+
+
 @pytest.mark.parametrize("args, message", [
     (["audit", "export", "--format", "xml", "--output", "x"], "xml"),
     (["audit", "export", "--format", "jsonl"], "--output"),
     (["audit", "export", "--format", "jsonl", "--network", "0", "--output", "x"], "--network"),
     (["audit", "export", "--format", "jsonl", "--from", "gisteren", "--output", "x"], "gisteren"),
     (["audit", "export", "--format", "jsonl", "--from", "2026-05-02", "--to", "2026-05-01",
-      "--output", "EXPORT"], "after"),
+      "--output", "EXPORT"], "ligt na"),
     (["audit", "verify", "--file", "/nonexistent/export.jsonl"], "/nonexistent/export.jsonl"),
     (["audit", "verify", "--public-key", "/nonexistent/key.pub"], "/nonexistent/key.pub"),
 ], ids=["format", "no-output", "network", "date", "period", "no-file", "no-key"])
@@ -313,28 +340,80 @@ def test_bad_input_to_the_audit_commands_is_misuse_with_a_message(cli, args, mes
     assert "Traceback" not in result.output
 
 
+def _misuse(result) -> str:
+    """Exit code 2 and one translated line on stderr (the CLI speaks Dutch), no traceback."""
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Fout: "), result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (lambda key: os.chmod(key, 0o644), "is leesbaar voor anderen (modus 0644)"),
+    (lambda key: open(key, "wb").write(b"geen sleutel"), "is geen geheime Ed25519-sleutel"),
+    (lambda key: (os.remove(key), os.mkdir(key)), "is geen bestand met een ondertekensleutel"),
+    (lambda key: os.remove(key), "geen ondertekensleutel op"),
+], ids=["readable-by-others", "garbage", "a-directory", "missing"])
+def test_a_bad_signing_key_file_stops_the_checkpoint_with_a_message(app, cli, history, spoil,
+                                                                    message):
+    assert cli("audit", "keygen").exit_code == 0
+    spoil(app.config["AUDIT_SIGNING_KEY"])
+
+    assert message in _misuse(cli("audit", "checkpoint"))
+    assert not os.path.isdir(app.config["AUDIT_CHECKPOINT_DIR"]) or \
+        not os.listdir(app.config["AUDIT_CHECKPOINT_DIR"])  # nothing half signed
+
+
+def test_a_public_key_file_that_is_no_key_is_misuse(cli, tmp_path):
+    bogus = tmp_path / "key.pub"
+    bogus.write_text("-----BEGIN PUBLIC KEY-----\nbogus\n", encoding="utf-8")
+
+    assert "is geen publieke Ed25519-sleutel" in _misuse(
+        cli("audit", "verify", "--public-key", str(bogus)))
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda path: path.write_bytes(b"\xff\xfe\x00 not text"),
+    lambda path: (path.unlink(), path.mkdir()),
+], ids=["not-utf8", "a-directory"])
+def test_an_unreadable_checkpoint_file_is_misuse_for_verify_and_export(signed, app, cli,
+                                                                       tmp_path, spoil):
+    directory = app.config["AUDIT_CHECKPOINT_DIR"]
+    spoil(Path(directory) / sorted(os.listdir(directory))[0])
+
+    assert "kan het controlepuntbestand" in _misuse(cli("audit", "verify"))
+    assert "kan het controlepuntbestand" in _misuse(
+        cli("audit", "export", "--format", "jsonl", "--output", str(tmp_path / "e.jsonl")))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "de export is leeg"),
+    (b"id,seq,hash\n1,2,3\n", "begint niet met zijn kop"),
+    (b"{\"type\": \"record\", \"seq\": 1}\n", "begint niet met zijn kop"),
+    (b"\x89PNG\r\n\x1a\n\x00\xff", "niet lezen"),
+], ids=["empty", "csv", "no-header", "binary"])
+def test_a_file_that_is_no_export_is_misuse_for_verify(cli, tmp_path, content, message):
+    path = tmp_path / "not-an-export.jsonl"
+    path.write_bytes(content)
+
+    assert message in _misuse(cli("audit", "verify", "--file", str(path)))
+
+
+def test_a_processing_log_export_given_to_verify_is_misuse(cli, tmp_path, history):
+    export = tmp_path / "processing.jsonl"
+    assert cli("audit", "export", "--format", "jsonl", "--log", "processing",
+               "--output", str(export)).exit_code == 0
+
+    assert "alleen exports van het auditspoor" in _misuse(
+        cli("audit", "verify", "--file", str(export)))
+
+
 def _bulk_records(municipality_id: int, count: int) -> None:
-    """Append `count` records to a chain fast (one INSERT per batch), hashed the real way."""
-    chain = db.session.scalars(select(AuditChain).where(
-        AuditChain.municipality_id == municipality_id)).one()
-    seq, prev = chain.last_seq, chain.last_hash
-    now = utcnow()
-    batch = []
-    for n in range(count):
-        seq += 1
-        record = audit_domain.chain(AuditDraft(
-            municipality_id=municipality_id, actor_id=1, object_type="network",
-            object_id=str(n), network_id=n % 50, action="network.updated",
-            after={"name": f"Netwerk {n}", "goal": "x" * 200}), seq=seq, prev_hash=prev, now=now)
-        prev = record.hash
-        batch.append({"chain_id": chain.id, **record.__dict__})
-        if len(batch) == 5000:
-            db.session.execute(insert(AuditRecord), batch)
-            batch = []
-    if batch:
-        db.session.execute(insert(AuditRecord), batch)
-    chain.last_seq, chain.last_hash = seq, prev
-    db.session.commit()
+    """Append `count` records of some 300 bytes each to the chain, fast and hashed the real way."""
+    append_bulk_records(municipality_id, count, lambda n: {
+        "actor_id": 1, "object_id": str(n), "network_id": n % 50,
+        "after": {"name": f"Netwerk {n}", "goal": "x" * 200}})
 
 
 def test_an_export_of_50000_records_streams_in_bounded_memory(history):

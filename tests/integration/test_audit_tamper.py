@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -19,56 +18,10 @@ from sqlalchemy.exc import DBAPIError
 
 from lifecycle.domain.audit import HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, compute_hash
 from lifecycle.extensions import db
-from lifecycle.models import AuditChain, AuditRecord, Municipality
+from lifecycle.models import AuditRecord
+from tests.audit_builders import Tamperer, audited_history
 
 MUNICIPALITY = "Utrecht"
-
-
-class Tamperer:
-    """Change audit rows behind the app's back, with the guards out of the way."""
-
-    def __init__(self, database_url: str) -> None:
-        self.url = database_url
-        self.is_sqlite = database_url.startswith("sqlite")
-
-    def _execute(self, sql: str, params: dict) -> None:
-        # The app must not hold a transaction on the table, or the DDL below would wait on it.
-        db.session.remove()
-        if self.is_sqlite:
-            connection = sqlite3.connect(self.url.removeprefix("sqlite:///"))
-            try:
-                connection.execute("DROP TRIGGER IF EXISTS audit_record_no_update")
-                connection.execute("DROP TRIGGER IF EXISTS audit_record_no_delete")
-                connection.execute(sql, params)
-                connection.commit()
-            finally:
-                connection.close()
-            return
-        import psycopg
-
-        plain_url = self.url.replace("postgresql+psycopg://", "postgresql://", 1)
-        named = re.sub(r":(\w+)", r"%(\1)s", sql)
-        with psycopg.connect(plain_url) as connection:
-            connection.execute("ALTER TABLE audit_record DISABLE TRIGGER USER")
-            try:
-                connection.execute(named, params)
-            finally:
-                connection.execute("ALTER TABLE audit_record ENABLE TRIGGER USER")
-
-    def set_json(self, chain_id: int, seq: int, column: str, value: str) -> None:
-        cast = ":value" if self.is_sqlite else "CAST(:value AS JSON)"
-        self._execute(f'UPDATE audit_record SET "{column}" = {cast} '
-                      "WHERE chain_id = :chain AND seq = :seq",
-                      {"value": value, "chain": chain_id, "seq": seq})
-
-    def set_text(self, chain_id: int, seq: int, column: str, value: str) -> None:
-        self._execute(f'UPDATE audit_record SET "{column}" = :value '
-                      "WHERE chain_id = :chain AND seq = :seq",
-                      {"value": value, "chain": chain_id, "seq": seq})
-
-    def delete(self, chain_id: int, seq: int) -> None:
-        self._execute("DELETE FROM audit_record WHERE chain_id = :chain AND seq = :seq",
-                      {"chain": chain_id, "seq": seq})
 
 
 @pytest.fixture
@@ -91,17 +44,11 @@ def verify(app):
 @pytest.fixture
 def history(make_user, make_network, sign_off, verify):
     """A municipality with some real history; returns its chain id and last sequence number."""
-    lead = make_user("lead", municipality=MUNICIPALITY)
-    reviewer = make_user("reviewer", municipality=MUNICIPALITY)
-    network = make_network(lead)
-    sign_off(network, lead, reviewer, "orientation")
-    chain = db.session.scalars(select(AuditChain).join(
-        Municipality, AuditChain.municipality_id == Municipality.id).where(
-        Municipality.name == MUNICIPALITY)).one()
+    history = audited_history(make_user, make_network, sign_off, MUNICIPALITY)
     untouched = verify()
     assert untouched.exit_code == 0, untouched.output  # the trail verifies before tampering
-    assert chain.last_seq >= 8
-    return SimpleNamespace(chain_id=chain.id, last_seq=chain.last_seq)
+    assert history.last_seq >= 8
+    return history
 
 
 def record(chain_id: int, seq: int) -> AuditRecord:
