@@ -35,6 +35,7 @@ def _fill(municipality_id: int, count: int) -> None:
         record = audit_domain.chain(AuditDraft(
             municipality_id=municipality_id, actor_id=1 + n % 20, object_type="network",
             object_id=str(n % 500), network_id=n % 500, action="network.updated",
+            origin="192.0.2.21", trace_id=f"{n:032x}", before={"name": "Wijknetwerk Oost"},
             after={"fields": ["goal", "name"], "version": n}), seq=seq, prev_hash=prev, now=now)
         prev = record.hash
         batch.append({"chain_id": chain.id, **record.__dict__})
