@@ -122,7 +122,7 @@ def build(url: str, records: int, folder: Path):
         chain_id = db.session.scalar(select(AuditChain.id).where(
             AuditChain.municipality_id == municipality.id))
         if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as connection:
+            with db.engine.begin() as connection:
                 connection.exec_driver_sql("ANALYZE audit_record")
         print(f"  filled {records} records in {time.perf_counter() - start:.1f} s")
         db.engine.dispose()
