@@ -18,7 +18,6 @@ It prints figures and asserts nothing. Run:
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -140,10 +139,10 @@ def print_rows(read: float, floor: tuple[float, int, int],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from bench.options import bench_parser
+
+    parser = bench_parser(__doc__)
     parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--postgresql", metavar="URL",
-                        help="also measure on this PostgreSQL database (its tables are replaced)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as name:
