@@ -28,6 +28,7 @@ def _fill(municipality_id: int, count: int) -> None:
 
     append_bulk_records(municipality_id, count, lambda n: {
         "actor_id": 1 + n % 20, "object_id": str(n % 500), "network_id": n % 500,
+        "origin": "192.0.2.21", "trace_id": f"{n:032x}", "before": {"name": "Wijknetwerk Oost"},
         "after": {"fields": ["goal", "name"], "version": n}})
     assert db.session.scalar(select(AuditChain.last_seq).where(
         AuditChain.municipality_id == municipality_id)) == count

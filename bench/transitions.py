@@ -24,7 +24,6 @@ It prints figures and asserts nothing. Run:
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sqlite3
@@ -265,13 +264,13 @@ def print_row(label: str, rate: float, floor: float, peer: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from bench.options import bench_parser
+
+    parser = bench_parser(__doc__)
     parser.add_argument("--advances", type=int, default=300)
     parser.add_argument("--show-sql", action="store_true",
                         help="print the SQL of two stage changes (regroup, expand)")
     parser.add_argument("--synchronous", default="FULL", choices=("FULL", "NORMAL"))
-    parser.add_argument("--postgresql", metavar="URL",
-                        help="also measure on this PostgreSQL database (its tables are replaced)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:

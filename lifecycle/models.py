@@ -161,7 +161,11 @@ class Network(db.Model):
     lead: Mapped[User] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_network_municipality_stage", "municipality_id", "stage"),)
+    __table_args__ = (
+        Index("ix_network_municipality_stage", "municipality_id", "stage"),
+        # The network list's keyset pages of one stage (see migration 0008).
+        Index("ix_network_municipality_stage_id", "municipality_id", "stage", "id"),
+    )
 
 
 class ItemState(db.Model):
@@ -304,6 +308,11 @@ class AuditRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("chain_id", "seq", name="uq_audit_record_chain_seq"),
         Index("ix_audit_record_network_seq", "network_id", "seq"),
+        # The audit log's filtered keyset pages (see migration 0008).
+        Index("ix_audit_record_chain_action_seq", "chain_id", "action", "seq"),
+        Index("ix_audit_record_chain_actor_seq", "chain_id", "actor_id", "seq"),
+        Index("ix_audit_record_chain_result_seq", "chain_id", "result", "seq"),
+        Index("ix_audit_record_chain_occurred_at", "chain_id", "occurred_at"),
     )
 
 

@@ -13,11 +13,11 @@ auditor can recompute every hash with their own tools.
 """
 from __future__ import annotations
 
-import hashlib
 import json
+from hashlib import sha256
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .findings import N_, Finding
 
@@ -79,7 +79,14 @@ def format_timestamp(moment: datetime) -> str:
     """Write a moment as canonical UTC text; naive datetimes are taken to be UTC already."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.year < 1000:  # isoformat pads the year to four digits, strftime does not
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), in half the time.
+    return moment.isoformat("T", "microseconds") + "Z"
+
+
+# One encoder, made once: `json.dumps` with options builds a new one on every call.
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_dumps(values: Any) -> str:
@@ -88,28 +95,46 @@ def canonical_dumps(values: Any) -> str:
     Record hashes, checkpoint signatures and export lines all use it, so the writer and every
     verifier agree byte for byte.
     """
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL_ENCODER.encode(values)
 
 
-def hashed_values(record: Any) -> dict[str, Any]:
-    """The hashed fields of `record` (any object with those attributes), as canonical values."""
-    values = {name: getattr(record, name) for name in HASHED_FIELDS}
-    if not isinstance(values["occurred_at"], str):
-        values["occurred_at"] = format_timestamp(values["occurred_at"])
+# The hashed fields in the order `canonical_row_text` takes them: a stored row's columns.
+ROW_FIELDS = (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS)
+
+
+def canonical_row_text(row: Sequence[Any]) -> str:
+    """The canonical JSON of a record given as its values in `ROW_FIELDS` order.
+
+    The one place a record's hashed text is written: the writer (`chain`), `verify_audit` and
+    `verify_export` all come here. `occurred_at` may be a datetime or its canonical text; an
+    optional field that is None is left out (records from before it existed keep their hashes).
+    """
+    values = dict(zip(ROW_FIELDS, row))
+    moment = values["occurred_at"]
+    if not isinstance(moment, str):
+        values["occurred_at"] = format_timestamp(moment)
     for name in OPTIONAL_HASHED_FIELDS:
-        if getattr(record, name, None) is not None:
-            values[name] = getattr(record, name)
-    return values
+        if values[name] is None:
+            del values[name]
+    return _CANONICAL_ENCODER.encode(values)
+
+
+def _row_of(record: Any) -> tuple[Any, ...]:
+    return tuple([getattr(record, name) for name in HASHED_FIELDS]
+                 + [getattr(record, name, None) for name in OPTIONAL_HASHED_FIELDS])
 
 
 def canonical_json(record: Any) -> str:
     """Serialise the hashed fields of `record` (any object with those attributes)."""
-    return canonical_dumps(hashed_values(record))
+    return canonical_row_text(_row_of(record))
+
+
+def hash_text(prev_hash: str, text: str) -> str:
+    return sha256(f"{prev_hash}\n{text}".encode("utf-8")).hexdigest()
 
 
 def compute_hash(prev_hash: str, record: Any) -> str:
-    payload = f"{prev_hash}\n{canonical_json(record)}".encode("utf-8")
-    return hashlib.sha256(payload).hexdigest()
+    return hash_text(prev_hash, canonical_json(record))
 
 
 def chain(draft: AuditDraft, *, seq: int, prev_hash: str, now: datetime) -> ChainedRecord:
@@ -167,9 +192,20 @@ def head_problem(last_seq: int, last_hash: str, record_seq: int | None,
     return None
 
 
+VERIFY_FIELDS = (*ROW_FIELDS, "prev_hash", "hash")
+
+
 def verify_chain(records: Iterable[Any],
                  checkpoints: Iterable[CheckpointMark] = ()) -> VerifyResult:
-    """Walk records in sequence order; report the first gap, broken link or wrong hash.
+    """`verify_rows` for records with attributes (`ChainedRecord`s, ORM records)."""
+    return verify_rows(((*_row_of(record), record.prev_hash, record.hash) for record in records),
+                       checkpoints)
+
+
+def verify_rows(rows: Iterable[Sequence[Any]],
+                checkpoints: Iterable[CheckpointMark] = ()) -> VerifyResult:
+    """Walk rows (values in `VERIFY_FIELDS` order) in sequence order; report the first gap,
+    broken link or wrong hash.
 
     Each checkpoint is a signed earlier head: the record at its sequence number must still have
     its hash, and the chain may not end before it (a cut at the end, or a rewritten chain).
@@ -180,30 +216,34 @@ def verify_chain(records: Iterable[Any],
     prev_hash = GENESIS_HASH
     expected_seq = 1
     count = 0
-    for record in records:
-        if record.seq != expected_seq:
+    prev_at, hash_at = len(ROW_FIELDS), len(ROW_FIELDS) + 1
+    for row in rows:
+        seq = row[0]
+        if seq != expected_seq:
             return VerifyResult(False, count, expected_seq,
                                 Finding(N_("sequence gap: expected %(expected)d, found "
-                                           "%(found)d"), expected=expected_seq,
-                                        found=record.seq),
+                                           "%(found)d"), expected=expected_seq, found=seq),
                                 prev_hash)
-        if record.prev_hash != prev_hash:
-            return VerifyResult(False, count, record.seq,
+        if row[prev_at] != prev_hash:
+            return VerifyResult(False, count, seq,
                                 Finding(N_("prev_hash does not match the hash of the record "
                                            "before it")),
                                 prev_hash)
-        if compute_hash(prev_hash, record) != record.hash:
-            return VerifyResult(False, count, record.seq,
+        record_hash = row[hash_at]
+        # canonical_row_text reads the ROW_FIELDS at the front and leaves the two hashes.
+        if hash_text(prev_hash, canonical_row_text(row)) != record_hash:
+            return VerifyResult(False, count, seq,
                                 Finding(N_("hash does not match the record's contents")),
                                 prev_hash)
-        for mark in marks.get(record.seq, ()):
-            if mark.hash != record.hash:
-                return VerifyResult(False, count, record.seq, Finding(
-                    N_("differs from the signed checkpoint of %(moment)s (the chain was "
-                       "rewritten up to here)"), moment=mark.signed_at) if mark.signed_at else
-                    Finding(N_("differs from an earlier signed checkpoint (the chain was "
-                               "rewritten up to here)")), prev_hash)
-        prev_hash = record.hash
+        if seq in marks:
+            for mark in marks[seq]:
+                if mark.hash != record_hash:
+                    return VerifyResult(False, count, seq, Finding(
+                        N_("differs from the signed checkpoint of %(moment)s (the chain was "
+                           "rewritten up to here)"), moment=mark.signed_at) if mark.signed_at
+                        else Finding(N_("differs from an earlier signed checkpoint (the chain "
+                                        "was rewritten up to here)")), prev_hash)
+        prev_hash = record_hash
         expected_seq += 1
         count += 1
     longer = [seq for seq in marks if seq > count]

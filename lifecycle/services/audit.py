@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import audit as audit_domain
-from ..domain.audit import (HASHED_FIELDS, OPTIONAL_HASHED_FIELDS, AuditDraft, ChainHeadMismatch,
-                            CheckpointMark, VerifyResult)
+from ..domain.audit import AuditDraft, ChainHeadMismatch, CheckpointMark, VerifyResult
 from ..domain.findings import N_, Finding
 from ..extensions import db
 from ..models import AuditChain, AuditRecord, User, utcnow
@@ -83,21 +82,20 @@ def _ensure_head_agrees(chain: AuditChain) -> None:
             municipality=chain.municipality_id, problem=problem))
 
 
-def _chain_records(chain_id: int, batch: int = 5000) -> Iterator[Any]:
-    """Yield a chain's records in order as plain rows: no ORM objects pile up in the session,
-    so memory stays flat over a million records and the caller's session is left alone."""
-    columns = [getattr(AuditRecord, name)
-               for name in (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS, "prev_hash", "hash")]
-    last = 0
-    while True:
-        rows = db.session.execute(
-            select(*columns).where(AuditRecord.chain_id == chain_id, AuditRecord.seq > last)
-            .order_by(AuditRecord.seq).limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
+def _chain_rows(chain_id: int, batch: int = 5000) -> Iterator[Any]:
+    """Yield a chain's records in order as plain tuples (`VERIFY_FIELDS`), through a
+    server-side cursor: a Core select on the session's connection, so no ORM objects are made
+    or kept, and memory stays flat over ten million records."""
+    table = AuditRecord.__table__
+    query = (select(*(table.c[name] for name in audit_domain.VERIFY_FIELDS))
+             .where(table.c.chain_id == chain_id).order_by(table.c.seq))
+    result = db.session.connection().execution_options(
+        stream_results=True, yield_per=batch).execute(query)
+    try:
+        for rows in result.partitions():
+            yield from rows
+    finally:
+        result.close()
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ def verify_audit(checkpoints: dict[int | None, Iterable[CheckpointMark]] | None 
                AuditChain.last_hash).order_by(AuditChain.id)
     ).all()
     for chain_id, municipality_id, last_seq, last_hash in chains:
-        result = audit_domain.verify_chain(_chain_records(chain_id),
+        result = audit_domain.verify_rows(_chain_rows(chain_id),
                                            checkpoints.get(municipality_id, ()))
         if result.ok:
             problem = audit_domain.head_problem(last_seq, last_hash, result.count or None,

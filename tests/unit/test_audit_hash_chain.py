@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lifecycle.domain.audit import (
     GENESIS_HASH, HASHED_FIELDS, AuditDraft, canonical_json, chain, compute_hash,
@@ -209,3 +213,49 @@ def test_a_fully_rewritten_tail_is_only_consistent_if_every_later_hash_is_rewrit
 
     assert (result.ok, result.broken_seq) == (False, 4)
     assert "prev_hash" in result.problem
+
+
+# --- the canonical text is the README's recipe, whatever the values -----------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=8)
+OPTIONAL_TEXT = st.none() | st.text(max_size=40)
+RECORDS = st.builds(
+    SimpleNamespace, seq=st.integers(1, 2**63 - 1),
+    occurred_at=st.datetimes(timezones=st.none() | st.just(timezone.utc)),
+    municipality_id=st.none() | st.integers(), actor_id=st.none() | st.integers(),
+    object_type=st.text(max_size=40), object_id=OPTIONAL_TEXT,
+    network_id=st.none() | st.integers(), action=st.text(max_size=60),
+    result=st.sampled_from(["ok", "refused"]), origin=OPTIONAL_TEXT,
+    before=st.none() | st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=4),
+    after=st.none() | st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=4),
+    trace_id=OPTIONAL_TEXT)
+
+
+def readme_recipe(record) -> str:
+    """The canonical text exactly as the README tells an auditor to build it."""
+    values = {name: getattr(record, name) for name in HASHED_FIELDS}
+    moment = values["occurred_at"]
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    values["occurred_at"] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if record.trace_id is not None:
+        values["trace_id"] = record.trace_id
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@given(RECORDS)
+def test_the_canonical_text_is_the_documented_json_for_any_values(record):
+    assert canonical_json(record) == readme_recipe(record)
+    assert compute_hash("ab" * 32, record) == hashlib.sha256(
+        ("ab" * 32 + "\n" + readme_recipe(record)).encode("utf-8")).hexdigest()
+
+
+@given(RECORDS)
+def test_verify_accepts_what_the_writer_hashed_for_any_values(record):
+    record.seq, record.prev_hash = 1, GENESIS_HASH
+    record.hash = compute_hash(GENESIS_HASH, record)
+
+    assert verify_chain([record]).ok
