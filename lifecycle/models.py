@@ -455,10 +455,8 @@ class NetworkProfile(db.Model):
 class ProcessingLogLine(db.Model):
     """One processing of one data subject's personal data (the Logboek Dataverwerkingen idea).
 
-    It names the acting user by reference (`actor_id`, a user id, never a name; NULL for a
-    system job such as the purge), so an auditor finds who read a person even when the request
-    only read and left no audit record. The data subject is a pseudonymous reference, so the
-    log alone says nobody's name.
+    It holds no user: who did it is in the audit trail (or the request log), under the same
+    trace id. The data subject is a pseudonymous reference, so the log alone says nobody's name.
     """
 
     __tablename__ = "processing_log"
@@ -471,9 +469,6 @@ class ProcessingLogLine(db.Model):
     activity: Mapped[str] = mapped_column(String(40))
     subject_ref: Mapped[str] = mapped_column(String(32), index=True)
     municipality_id: Mapped[int] = mapped_column(Integer, index=True)
-    # The acting user's id, a reference like the audit trail's (no foreign key, for the same
-    # reason: it stays valid when the user is gone).
-    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(10), default="ok")

@@ -36,8 +36,7 @@ RECORD_FIELDS = ("seq", "occurred_at", "municipality_id", "actor_id", "object_ty
                  "object_id", "network_id", "action", "result", "origin", "before", "after",
                  "trace_id", "prev_hash", "hash")
 PROCESSING_FIELDS = ("id", "trace_id", "span_id", "name", "operation", "activity",
-                     "subject_ref", "municipality_id", "actor_id", "started_at", "ended_at",
-                     "status")
+                     "subject_ref", "municipality_id", "started_at", "ended_at", "status")
 
 
 # --- keys ---------------------------------------------------------------------------------

@@ -365,15 +365,16 @@ def _processing_conditions(filters: ExportFilters, municipality_id: int | None,
         conditions.append(ProcessingLogLine.municipality_id == municipality_id)
     if filters.action:
         conditions.append(ProcessingLogLine.name == filters.action)
-    if filters.actor_id is not None:
-        conditions.append(ProcessingLogLine.actor_id == filters.actor_id)
-    # The processing log names no network (a line is about a person, not a network); it
-    # shares the trace id with the audit records of the same request, so that filter goes
-    # through them.
+    # The processing log names no user and no network (by design); it shares the trace id
+    # with the audit records of the same request, so those filters go through them.
+    related = []
     if filters.network_id is not None:
+        related.append(AuditRecord.network_id == filters.network_id)
+    if filters.actor_id is not None:
+        related.append(AuditRecord.actor_id == filters.actor_id)
+    if related:
         conditions.append(ProcessingLogLine.trace_id.in_(
-            select(AuditRecord.trace_id).where(AuditRecord.trace_id.is_not(None),
-                                               AuditRecord.network_id == filters.network_id)))
+            select(AuditRecord.trace_id).where(AuditRecord.trace_id.is_not(None), *related)))
     return conditions
 
 

@@ -3,9 +3,7 @@
 - `log_processing` writes one processing-log line per data subject, in the caller's transaction:
   if the line cannot be written, the processing fails with it (the standard forbids processing
   that is not logged). A line names the processing activity, the operation, the pseudonymous
-  subject, the times, the status, the request's trace id, and the acting user by id (never by
-  name; none for a system job such as the purge), so "who looked at this person?" has an
-  answer even for a request that only read.
+  subject, the times, the status and the request's trace id, and never the user.
 - `purge_expired` erases what has passed its retention period; `erase_member` erases one person
   now; both leave the row (and an `Erasure` record) so references in the audit trail stay valid.
 - `export_member` gathers a person's data and their processing-log lines (subject access).
@@ -42,21 +40,18 @@ def member_reference(member_id: int) -> str:
     return subject_reference(key, MEMBER_SUBJECT, member_id)
 
 
-def log_processing(*, municipality_id: int, actor_id: int | None, activity: str, operation: str,
-                   name: str, member_ids: Iterable[int], started_at: datetime,
+def log_processing(*, municipality_id: int, activity: str, operation: str, name: str,
+                   member_ids: Iterable[int], started_at: datetime,
                    ended_at: datetime | None = None, status: str = "ok") -> None:
-    """Write one line per person whose data this processing touched, in this transaction.
-
-    `actor_id` is the acting user's id; None only for work no user does (the purge, the
-    command line), so every caller has to say which it is."""
+    """Write one line per person whose data this processing touched, in this transaction."""
     catalogue().vocabularies.activity(activity)  # an activity of the register, or a bug
     trace_id = current_trace_id()
     ended_at = ended_at or started_at
     lines = [ProcessingLogLine(
         trace_id=trace_id, span_id=new_span_id(), name=name, operation=operation,
         activity=activity, subject_ref=member_reference(member_id),
-        municipality_id=municipality_id, actor_id=actor_id, started_at=started_at,
-        ended_at=ended_at, status=status) for member_id in dict.fromkeys(member_ids)]
+        municipality_id=municipality_id, started_at=started_at, ended_at=ended_at,
+        status=status) for member_id in dict.fromkeys(member_ids)]
     if lines:
         db.session.add_all(lines)
         db.session.flush()
@@ -95,9 +90,9 @@ def erase_member(user: User, network_id: int, member_id: int, reason: str | None
     moment = now_or(now)
     if member.erased_at is None:
         erasure = _erase(member, cause="request", moment=moment, reason=reason)
-        log_processing(municipality_id=network.municipality_id, actor_id=user.id,
-                       activity="composition", operation="erase", name="member.erase",
-                       member_ids=[member.id], started_at=moment)
+        log_processing(municipality_id=network.municipality_id, activity="composition",
+                       operation="erase", name="member.erase", member_ids=[member.id],
+                       started_at=moment)
         # The reason stays with the erasure record: free text could name someone.
         append_audit(AuditDraft(
             municipality_id=network.municipality_id, actor_id=user.id, object_type="member",
@@ -165,9 +160,9 @@ def purge_expired(*, now: datetime | None = None, origin: str | None = "cli") ->
     erased = []
     for member, ends in expired:
         erasure = _erase(member, cause="retention", moment=moment)
-        log_processing(municipality_id=member.municipality_id, actor_id=None,
-                       activity="composition", operation="erase", name="member.purge",
-                       member_ids=[member.id], started_at=moment)
+        log_processing(municipality_id=member.municipality_id, activity="composition",
+                       operation="erase", name="member.purge", member_ids=[member.id],
+                       started_at=moment)
         append_audit(AuditDraft(
             municipality_id=member.municipality_id, actor_id=None, object_type="member",
             object_id=str(member.id), network_id=member.network_id, action="member.erased",
@@ -186,9 +181,9 @@ def export_member(member_id: int, *, now: datetime | None = None) -> dict[str, A
     if member is None:
         raise NotFound("No such person.")
     moment = now_or(now)
-    log_processing(municipality_id=member.municipality_id, actor_id=None,  # the command line
-                   activity="composition", operation="export", name="member.export",
-                   member_ids=[member.id], started_at=moment)
+    log_processing(municipality_id=member.municipality_id, activity="composition",
+                   operation="export", name="member.export", member_ids=[member.id],
+                   started_at=moment)
     network = db.session.get(Network, member.network_id)
     steps = db.session.scalars(select(MemberStep).where(MemberStep.member_id == member.id)
                                .order_by(MemberStep.id)).all()

@@ -27,10 +27,7 @@ from lifecycle.extensions import db
 from lifecycle.models import AuditChain, AuditRecord
 from lifecycle.services.audit import append_audit
 from lifecycle.services.audit_evidence import ExportFilters, prepare_audit_export
-from lifecycle.services.privacy import member_reference
-from lifecycle.services.registers import create_member, member_record
 from lifecycle.services.uow import write_transaction
-from lifecycle.tracing import start_trace
 from tests.audit_builders import Tamperer, append_bulk_records, audited_history
 
 MUNICIPALITY = "Utrecht"
@@ -289,36 +286,6 @@ def test_a_csv_export_of_the_processing_log_has_its_header(cli, tmp_path, histor
 
     assert result.exit_code == 0, result.output
     assert export.read_text().splitlines()[0].startswith("id,trace_id,span_id,name")
-
-
-def test_the_processing_export_finds_a_read_only_request_under_its_actor(
-        history, make_user, write, cli, tmp_path):
-    """"Who looked at this person?": a read leaves no audit record, only processing-log lines,
-    and those name the reader by id."""
-    auditor = make_user("auditor", municipality=MUNICIPALITY)
-    start_trace()  # each service call below is a request of its own, with its own trace id
-    person = write(create_member, history.lead, history.network.id, {"name": "Fatima"})
-    start_trace()
-    write(member_record, auditor, history.network.id, person.id)
-    start_trace()
-
-    def exported(actor_id: int) -> list[dict]:
-        export = tmp_path / f"processing-{actor_id}.jsonl"
-        result = cli("audit", "export", "--format", "jsonl", "--log", "processing",
-                     "--actor", str(actor_id), "--output", str(export))
-        assert result.exit_code == 0, result.output
-        return [line for line in map(json.loads, export.read_text().splitlines())
-                if line["type"] == "processing"]
-
-    read = exported(auditor.id)
-    assert [(line["name"], line["operation"], line["actor_id"]) for line in read] == \
-        [("member.read", "read", auditor.id)]
-    assert read[0]["subject_ref"] == member_reference(person.id)
-    assert not db.session.scalars(select(AuditRecord).where(
-        AuditRecord.actor_id == auditor.id, AuditRecord.trace_id == read[0]["trace_id"])).all()
-    by_lead = exported(history.lead.id)
-    assert "member.create" in {line["name"] for line in by_lead}
-    assert {line["actor_id"] for line in by_lead} == {history.lead.id}
 
 
 @pytest.mark.parametrize("args, message", [
