@@ -163,7 +163,7 @@ class Network(db.Model):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_network_municipality_stage", "municipality_id", "stage"),
-        # The network list's keyset pages of one stage (see migration 0008).
+        # The network list's keyset pages of one stage (see migration 0007).
         Index("ix_network_municipality_stage_id", "municipality_id", "stage", "id"),
     )
 
@@ -308,7 +308,7 @@ class AuditRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("chain_id", "seq", name="uq_audit_record_chain_seq"),
         Index("ix_audit_record_network_seq", "network_id", "seq"),
-        # The audit log's filtered keyset pages (see migration 0008).
+        # The audit log's filtered keyset pages (see migration 0007).
         Index("ix_audit_record_chain_action_seq", "chain_id", "action", "seq"),
         Index("ix_audit_record_chain_actor_seq", "chain_id", "actor_id", "seq"),
         Index("ix_audit_record_chain_result_seq", "chain_id", "result", "seq"),

@@ -8,12 +8,12 @@ already has `ix_audit_record_network_seq`. The network list of one stage pages b
 municipality and that stage. `tests/integration/test_query_plans.py` checks the plans with
 EXPLAIN.
 
-Revision ID: 0008_keyset_indexes
+Revision ID: 0007_keyset_indexes
 Revises: 0006
 """
 from alembic import op
 
-revision = "0008_keyset_indexes"
+revision = "0007_keyset_indexes"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
