@@ -151,7 +151,7 @@ AUDIT_ACTIONS = (
     "network.created", "network.updated", "network.lead_reassigned", "network.stage_changed",
     "item.evidence_submitted", "item.approved", "item.rejected", "item.signoff_revoked",
     "security.forbidden", "security.out_of_scope", "security.refusals_repeated",
-    "audit.exported",
+    "audit.exported", "personal_data.read",
 )
 
 

@@ -125,18 +125,20 @@ def _people_of(meeting: Meeting) -> list[int]:
     return list(dict.fromkeys(people))
 
 
-def _log_attendees(network: Network, meeting: Meeting, operation: str, moment: datetime) -> None:
-    log_processing(municipality_id=network.municipality_id, activity="contact",
-                   operation=operation, name=f"meeting.{operation}",
+def _log_attendees(user: User, network: Network, meeting: Meeting, operation: str,
+                   moment: datetime) -> None:
+    log_processing(municipality_id=network.municipality_id, actor_id=user.id,
+                   activity="contact", operation=operation, name=f"meeting.{operation}",
                    member_ids=_people_of(meeting), started_at=moment, ended_at=now_or(None))
 
 
-def _log_owner(network: Network, agreement: Agreement, operation: str, moment: datetime) -> None:
+def _log_owner(user: User, network: Network, agreement: Agreement, operation: str,
+               moment: datetime) -> None:
     """An agreement names the member who owns it (its answer shows their name)."""
     owner = agreement.owner_member
     if owner is not None and owner.erased_at is None:
-        log_processing(municipality_id=network.municipality_id, activity="contact",
-                       operation=operation, name=f"agreement.{operation}",
+        log_processing(municipality_id=network.municipality_id, actor_id=user.id,
+                       activity="contact", operation=operation, name=f"agreement.{operation}",
                        member_ids=[owner.id], started_at=moment, ended_at=now_or(None))
 
 
@@ -175,7 +177,7 @@ def create_meeting(user: User, network_id: int, data: dict[str, Any], *,
         db.session.add(Agreement(meeting_id=meeting.id, network_id=network.id, **agreement))
     db.session.flush()
     db.session.refresh(meeting)
-    _log_attendees(network, meeting, "create", moment)
+    _log_attendees(user, network, meeting, "create", moment)
     _audit(user, network, meeting, "meeting.created", origin, moment)
     return meeting
 
@@ -211,7 +213,7 @@ def update_meeting(user: User, network_id: int, meeting_id: int, data: dict[str,
     meeting.updated_at = moment
     db.session.flush()
     db.session.refresh(meeting)
-    _log_attendees(network, meeting, "update", moment)
+    _log_attendees(user, network, meeting, "update", moment)
     _audit(user, network, meeting, "meeting.updated", origin, moment)
     return meeting
 
@@ -231,7 +233,7 @@ def add_agreement(user: User, network_id: int, meeting_id: int, data: dict[str, 
     db.session.add(agreement)
     db.session.flush()
     db.session.refresh(agreement)
-    _log_owner(network, agreement, "create", moment)
+    _log_owner(user, network, agreement, "create", moment)
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="agreement",
         object_id=str(agreement.id), network_id=network.id, action="agreement.created",
@@ -254,7 +256,7 @@ def complete_agreement(user: User, network_id: int, agreement_id: int, done_on: 
         raise ValidationFailed("That day is in the future.", errors={"done_on": "in_future"})
     agreement.done_on = done_on
     db.session.flush()
-    _log_owner(network, agreement, "update", moment)
+    _log_owner(user, network, agreement, "update", moment)
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="agreement",
         object_id=str(agreement.id), network_id=network.id, action="agreement.done",
@@ -281,8 +283,9 @@ def list_meetings(user: User, network_id: int, *, after: int | None = None, limi
     rows = list(db.session.scalars(query.order_by(Meeting.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     attendees = sorted({person for meeting in page for person in _people_of(meeting)})
-    log_processing(municipality_id=network.municipality_id, activity="contact",
-                   operation="read", name="meeting.list", member_ids=attendees,
+    log_processing(municipality_id=network.municipality_id, actor_id=user.id,
+                   activity="contact", operation="read", name="meeting.list",
+                   member_ids=attendees,
                    started_at=moment, ended_at=now_or(None))
     return MeetingPage(network, page, page[-1].id if len(rows) > limit and page else None)
 
@@ -291,7 +294,7 @@ def get_meeting(user: User, network_id: int, meeting_id: int, *,
                 now: datetime | None = None) -> Meeting:
     network = people_readable_network(user, network_id)
     meeting = _meeting_in(network, meeting_id)
-    _log_attendees(network, meeting, "read", now_or(now))
+    _log_attendees(user, network, meeting, "read", now_or(now))
     return meeting
 
 

@@ -3,7 +3,10 @@
 - `log_processing` writes one processing-log line per data subject, in the caller's transaction:
   if the line cannot be written, the processing fails with it (the standard forbids processing
   that is not logged). A line names the processing activity, the operation, the pseudonymous
-  subject, the times, the status and the request's trace id, and never the user.
+  subject, the times, the status and the request's trace id, and never the user. Who did it
+  is in the audit trail under the same trace id: a change has its own audit record, and a
+  read (or an export) by a user gets one `personal_data.read` record per processing, so "who
+  looked at this person?" has an answer there too.
 - `purge_expired` erases what has passed its retention period; `erase_member` erases one person
   now; both leave the row (and an `Erasure` record) so references in the audit trail stay valid.
 - `export_member` gathers a person's data and their processing-log lines (subject access).
@@ -40,10 +43,18 @@ def member_reference(member_id: int) -> str:
     return subject_reference(key, MEMBER_SUBJECT, member_id)
 
 
-def log_processing(*, municipality_id: int, activity: str, operation: str, name: str,
-                   member_ids: Iterable[int], started_at: datetime,
+# Operations that change nothing, so no other audit record says who did them.
+READ_OPERATIONS = ("read", "export")
+
+
+def log_processing(*, municipality_id: int, actor_id: int | None, activity: str, operation: str,
+                   name: str, member_ids: Iterable[int], started_at: datetime,
                    ended_at: datetime | None = None, status: str = "ok") -> None:
-    """Write one line per person whose data this processing touched, in this transaction."""
+    """Write one line per person whose data this processing touched, in this transaction.
+
+    `actor_id` is the acting user (None only for work no user does: the purge, the command
+    line). It never goes on the lines; for a read it goes into one audit record under the
+    request's trace id, which is how the audit trail names who read."""
     catalogue().vocabularies.activity(activity)  # an activity of the register, or a bug
     trace_id = current_trace_id()
     ended_at = ended_at or started_at
@@ -55,6 +66,12 @@ def log_processing(*, municipality_id: int, activity: str, operation: str, name:
     if lines:
         db.session.add_all(lines)
         db.session.flush()
+        if actor_id is not None and operation in READ_OPERATIONS:
+            append_audit(AuditDraft(
+                municipality_id=municipality_id, actor_id=actor_id, object_type="processing",
+                object_id=None, action="personal_data.read", trace_id=trace_id,
+                after={"activity": activity, "name": name, "operation": operation,
+                       "subjects": len(lines)}), ended_at)
 
 
 def _erase(member: Member, *, cause: str, moment: datetime, reason: str | None = None) -> Erasure:
@@ -90,9 +107,9 @@ def erase_member(user: User, network_id: int, member_id: int, reason: str | None
     moment = now_or(now)
     if member.erased_at is None:
         erasure = _erase(member, cause="request", moment=moment, reason=reason)
-        log_processing(municipality_id=network.municipality_id, activity="composition",
-                       operation="erase", name="member.erase", member_ids=[member.id],
-                       started_at=moment)
+        log_processing(municipality_id=network.municipality_id, actor_id=user.id,
+                       activity="composition", operation="erase", name="member.erase",
+                       member_ids=[member.id], started_at=moment)
         # The reason stays with the erasure record: free text could name someone.
         append_audit(AuditDraft(
             municipality_id=network.municipality_id, actor_id=user.id, object_type="member",
@@ -160,9 +177,9 @@ def purge_expired(*, now: datetime | None = None, origin: str | None = "cli") ->
     erased = []
     for member, ends in expired:
         erasure = _erase(member, cause="retention", moment=moment)
-        log_processing(municipality_id=member.municipality_id, activity="composition",
-                       operation="erase", name="member.purge", member_ids=[member.id],
-                       started_at=moment)
+        log_processing(municipality_id=member.municipality_id, actor_id=None,
+                       activity="composition", operation="erase", name="member.purge",
+                       member_ids=[member.id], started_at=moment)
         append_audit(AuditDraft(
             municipality_id=member.municipality_id, actor_id=None, object_type="member",
             object_id=str(member.id), network_id=member.network_id, action="member.erased",
@@ -181,9 +198,9 @@ def export_member(member_id: int, *, now: datetime | None = None) -> dict[str, A
     if member is None:
         raise NotFound("No such person.")
     moment = now_or(now)
-    log_processing(municipality_id=member.municipality_id, activity="composition",
-                   operation="export", name="member.export", member_ids=[member.id],
-                   started_at=moment)
+    log_processing(municipality_id=member.municipality_id, actor_id=None,  # the command line
+                   activity="composition", operation="export", name="member.export",
+                   member_ids=[member.id], started_at=moment)
     network = db.session.get(Network, member.network_id)
     steps = db.session.scalars(select(MemberStep).where(MemberStep.member_id == member.id)
                                .order_by(MemberStep.id)).all()

@@ -169,11 +169,11 @@ def _member_in(network: Network, member_id: Any) -> Member:
     return member
 
 
-def _log(network: Network, operation: str, name: str, member_ids, moment: datetime,
+def _log(user: User, network: Network, operation: str, name: str, member_ids, moment: datetime,
          activity: str = "composition") -> None:
-    log_processing(municipality_id=network.municipality_id, activity=activity,
-                   operation=operation, name=name, member_ids=member_ids, started_at=moment,
-                   ended_at=now_or(None))
+    log_processing(municipality_id=network.municipality_id, actor_id=user.id,
+                   activity=activity, operation=operation, name=name, member_ids=member_ids,
+                   started_at=moment, ended_at=now_or(None))
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def list_members(user: User, network_id: int, *, status: str | None = None,
         query = query.where(Member.id > after)
     rows = list(db.session.scalars(query.order_by(Member.id).limit(limit + 1)))
     page = rows[:limit]
-    _log(network, "read", "member.list", [m.id for m in page if m.erased_at is None], moment)
+    _log(user, network, "read", "member.list", [m.id for m in page if m.erased_at is None], moment)
     guard = _activation_guard(network, moment)  # one guard: its counts are read once
     options = {m.id: step_options(network, m, moment, guard) for m in page}
     return MemberPage(network, page, page[-1].id if len(rows) > limit and page else None,
@@ -257,7 +257,7 @@ def member_record(user: User, network_id: int, member_id: int, *,
     steps = list(db.session.scalars(select(MemberStep).where(MemberStep.member_id == member.id)
                                     .order_by(MemberStep.recorded_at, MemberStep.id)))
     if member.erased_at is None:
-        _log(network, "read", "member.read", [member.id], moment)
+        _log(user, network, "read", "member.read", [member.id], moment)
     return MemberRecord(network, member, steps, step_options(network, member, moment))
 
 
@@ -280,7 +280,7 @@ def create_member(user: User, network_id: int, data: dict[str, Any], *,
                     created_at=moment, updated_at=moment, **fields)
     db.session.add(member)
     db.session.flush()
-    _log(network, "create", "member.create", [member.id], moment)
+    _log(user, network, "create", "member.create", [member.id], moment)
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="member",
         object_id=str(member.id), network_id=network.id, action="member.created",
@@ -309,7 +309,7 @@ def update_member(user: User, network_id: int, member_id: int, data: dict[str, A
         setattr(member, name, value)
     member.updated_at = moment
     db.session.flush()
-    _log(network, "update", "member.update", [member.id], moment)
+    _log(user, network, "update", "member.update", [member.id], moment)
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="member",
         object_id=str(member.id), network_id=network.id, action="member.updated",
@@ -352,7 +352,7 @@ def take_member_step(user: User, network_id: int, member_id: int, step: str,
                               intake_outcome=details.get("intake_outcome"),
                               house_rules=details.get("house_rules")))
     db.session.flush()
-    _log(network, "update", f"member.step.{step}", [member.id], moment,
+    _log(user, network, "update", f"member.step.{step}", [member.id], moment,
          activity="intake" if step == INTAKE_STEP else "composition")
     append_audit(AuditDraft(
         municipality_id=network.municipality_id, actor_id=user.id, object_type="member",
@@ -390,7 +390,7 @@ def candidates_with_gaps(user: User, network_id: int, *,
     targets = ProfileTargets.from_json(profile.targets) if profile else None
     result = [Candidate(m, gaps_filled_by(facts, active, targets) if targets else [])
               for m, facts in zip(candidates, member_facts(candidates))]
-    _log(network, "read", "member.candidates", [m.id for m in candidates], moment)
+    _log(user, network, "read", "member.candidates", [m.id for m in candidates], moment)
     return network, result
 
 

@@ -98,12 +98,12 @@ def _clean_signal(network: Network, data: dict[str, Any], *, partial: bool,
     return clean
 
 
-def _log_source(network: Network, signals, operation: str, moment: datetime) -> None:
+def _log_source(user: User, network: Network, signals, operation: str, moment: datetime) -> None:
     """A signal names the member it came from: that is a read of their data."""
     member_ids = [s.source_member_id for s in signals if s.source_member_id is not None]
-    log_processing(municipality_id=network.municipality_id, activity="contact",
-                   operation=operation, name=f"signal.{operation}", member_ids=member_ids,
-                   started_at=moment, ended_at=now_or(None))
+    log_processing(municipality_id=network.municipality_id, actor_id=user.id,
+                   activity="contact", operation=operation, name=f"signal.{operation}",
+                   member_ids=member_ids, started_at=moment, ended_at=now_or(None))
 
 
 def _audit(user: User, network: Network, signal: Signal, action: str, origin, moment,
@@ -134,7 +134,7 @@ def record_signal(user: User, network_id: int, data: dict[str, Any], *,
                     created_by_id=user.id, created_at=moment, updated_at=moment, **fields)
     db.session.add(signal)
     db.session.flush()
-    _log_source(network, [signal], "create", moment)
+    _log_source(user, network, [signal], "create", moment)
     _audit(user, network, signal, "signal.recorded", origin, moment,
            deadline_on=deadline.last_day.isoformat())
     return signal
@@ -174,7 +174,7 @@ def update_signal(user: User, network_id: int, signal_id: int, data: dict[str, A
     if changes:
         signal.updated_at = moment
         db.session.flush()
-        _log_source(network, [signal], "update", moment)
+        _log_source(user, network, [signal], "update", moment)
         _audit(user, network, signal, "signal.updated", origin, moment, fields=sorted(changes))
     return signal
 
@@ -231,7 +231,7 @@ def take_signal_step(user: User, network_id: int, signal_id: int, step: str,
     _audit(user, network, signal, "signal.step", origin, moment, step=step, before=before,
            partner_kind=signal.partner_kind if step == FORWARD else None)
     # A step changes a record tied to its source member, whoever then reads it back.
-    _log_source(network, [signal], "update", moment)
+    _log_source(user, network, [signal], "update", moment)
     return signal
 
 
@@ -258,7 +258,7 @@ def list_signals(user: User, network_id: int, *, status: str | None = None,
         query = query.where(Signal.id < after)
     rows = list(db.session.scalars(query.order_by(Signal.id.desc()).limit(limit + 1)))
     page = rows[:limit]
-    _log_source(network, page, "read", moment)
+    _log_source(user, network, page, "read", moment)
     return SignalPage(network, page, page[-1].id if len(rows) > limit and page else None)
 
 
@@ -276,7 +276,7 @@ def signal_record(user: User, network_id: int, signal_id: int, *,
     network = people_readable_network(user, network_id)
     signal = _signal_in(network, signal_id)
     moment = now_or(now)
-    _log_source(network, [signal], "read", moment)
+    _log_source(user, network, [signal], "read", moment)
     steps = list(db.session.scalars(select(SignalStep).where(SignalStep.signal_id == signal.id)
                                     .order_by(SignalStep.happened_at, SignalStep.id)))
     return SignalRecord(network, signal, steps, signal_options(signal),

@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "security.out_of_scope": _l("Object of another municipality"),
     "security.refusals_repeated": _l("Repeated refusals"),
     "audit.exported": _l("Export the log"),
+    "personal_data.read": _l("Read personal data"),
 }
 
 RESULT_LABELS = {"ok": (_l("ok"), "success"), "refused": (_l("refused"), "danger")}

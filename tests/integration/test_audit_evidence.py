@@ -27,7 +27,10 @@ from lifecycle.extensions import db
 from lifecycle.models import AuditChain, AuditRecord
 from lifecycle.services.audit import append_audit
 from lifecycle.services.audit_evidence import ExportFilters, prepare_audit_export
+from lifecycle.services.privacy import member_reference
+from lifecycle.services.registers import create_member, member_record
 from lifecycle.services.uow import write_transaction
+from lifecycle.tracing import start_trace
 from tests.audit_builders import Tamperer, append_bulk_records, audited_history
 
 MUNICIPALITY = "Utrecht"
@@ -286,6 +289,41 @@ def test_a_csv_export_of_the_processing_log_has_its_header(cli, tmp_path, histor
 
     assert result.exit_code == 0, result.output
     assert export.read_text().splitlines()[0].startswith("id,trace_id,span_id,name")
+
+
+def test_the_processing_export_finds_a_read_only_request_under_its_actor(
+        history, make_user, write, cli, tmp_path):
+    """"Who looked at this person?": a read changes nothing, so the audit trail gets a
+    `personal_data.read` record naming the reader (by id) under the request's trace id, and
+    the processing-log lines, which name no user, are found through it."""
+    auditor = make_user("auditor", municipality=MUNICIPALITY)
+    start_trace()  # each service call below is a request of its own, with its own trace id
+    person = write(create_member, history.lead, history.network.id, {"name": "Fatima"})
+    start_trace()
+    write(member_record, auditor, history.network.id, person.id)
+    start_trace()
+
+    def exported(actor_id: int) -> list[dict]:
+        export = tmp_path / f"processing-{actor_id}.jsonl"
+        result = cli("audit", "export", "--format", "jsonl", "--log", "processing",
+                     "--actor", str(actor_id), "--output", str(export))
+        assert result.exit_code == 0, result.output
+        return [line for line in map(json.loads, export.read_text().splitlines())
+                if line["type"] == "processing"]
+
+    read = exported(auditor.id)
+    assert [(line["name"], line["operation"]) for line in read] == [("member.read", "read")]
+    assert read[0]["subject_ref"] == member_reference(person.id)
+    assert "actor_id" not in read[0] and "Fatima" not in json.dumps(read)
+    record = db.session.scalars(select(AuditRecord).where(
+        AuditRecord.trace_id == read[0]["trace_id"])).one()
+    assert (record.action, record.actor_id, record.object_type) == (
+        "personal_data.read", auditor.id, "processing")
+    assert record.after == {"activity": "composition", "name": "member.read",
+                            "operation": "read", "subjects": 1}
+    by_lead = {line["name"] for line in exported(history.lead.id)}
+    assert "member.create" in by_lead and "member.read" not in by_lead
+    assert cli("audit", "verify").exit_code == 0
 
 
 @pytest.mark.parametrize("args, message", [

@@ -323,8 +323,11 @@ class World:
             "member_steps": select(MemberStep.id).where(MemberStep.network_id.in_(networks)),
             "profiles": select(NetworkProfile.network_id, NetworkProfile.version)
             .where(NetworkProfile.network_id.in_(networks)),
+            # A read of people is recorded as such (who read, `personal_data.read`), as the
+            # processing log records it: that is the trail of the read, not a change by it.
             "audit_ok": select(AuditRecord.seq).where(AuditRecord.chain_id.in_(chain),
-                                                      AuditRecord.result == "ok")
+                                                      AuditRecord.result == "ok",
+                                                      AuditRecord.action != "personal_data.read")
             .order_by(AuditRecord.seq),
         }
         return {name: [tuple(row) for row in db.session.execute(query)]
