@@ -3,6 +3,10 @@
 `facts_for` gathers what the automatic checklist items look at for many networks in a handful of
 queries (counts of organisations, approached boards and intakes, and the figures of the active
 members against each network's profile), so the dashboard and the network page stay cheap.
+The network page asks for one network's facts from four services (checklists, reopened items,
+transitions, composition); a unit of work gathers them once and keeps them in its ORM session
+until it writes or its transaction ends (see `_facts_memo`), so nothing read from the database
+outlives the transaction that read it.
 `recheck_watching_signoffs` runs after every change to a composition: a sign-off that watches the
 composition goes stale when one of its checklist's automatic items no longer holds, or when more
 members joined or left than the workflow's tolerance, and the audit trail says which.
@@ -14,8 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload
 
 from ..domain.audit import AuditDraft
 from ..domain.calendar import local_date
@@ -77,11 +81,47 @@ def _counts(query) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
+FACTS_MEMO = "voelspriet.network_facts"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_facts(session: Session, *_args) -> None:
+    session.info.pop(FACTS_MEMO, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_facts_on_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info.pop(FACTS_MEMO, None)
+
+
+def _facts_memo(today: date) -> dict[int, NetworkFacts]:
+    """The facts this transaction already gathered for `today`, by network id.
+
+    Kept in the session's `info` (one session per request or command, never shared between
+    threads) and dropped at every flush, write statement and transaction end (the listeners
+    above). A session with unflushed changes gets a fresh dict: its next query flushes them.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return {}
+    memo = session.info.setdefault(FACTS_MEMO, {})
+    return memo.setdefault(today, {})
+
+
 def facts_for(networks: list[Network], now: datetime | None = None) -> dict[int, NetworkFacts]:
     """The facts behind every automatic item, for each of these networks, as of `now`."""
+    today = local_date(now_or(now))
+    memo = _facts_memo(today)
+    missing = [network for network in networks if network.id not in memo]
+    if missing:
+        memo.update(_gather_facts(missing, today))
+    return {network.id: memo[network.id] for network in networks}
+
+
+def _gather_facts(networks: list[Network], today: date) -> dict[int, NetworkFacts]:
     ids = [network.id for network in networks]
-    if not ids:
-        return {}
     organisations = _counts(select(Organisation.network_id, func.count())
                             .where(Organisation.network_id.in_(ids))
                             .group_by(Organisation.network_id))
@@ -94,7 +134,6 @@ def facts_for(networks: list[Network], now: datetime | None = None) -> dict[int,
                       .group_by(MemberStep.network_id))
     active = active_members_of(ids)
     targets = targets_of(ids)
-    today = local_date(now_or(now))
     core_meetings = _core_meetings(ids, today)
     mandates = _signed_off_mandates(networks)
     return {network.id: NetworkFacts(
