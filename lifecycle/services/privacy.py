@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from ..domain.audit import AuditDraft, format_timestamp
 from ..domain.permissions import ensure_can_erase_person
@@ -43,18 +43,21 @@ def member_reference(member_id: int) -> str:
 def log_processing(*, municipality_id: int, activity: str, operation: str, name: str,
                    member_ids: Iterable[int], started_at: datetime,
                    ended_at: datetime | None = None, status: str = "ok") -> None:
-    """Write one line per person whose data this processing touched, in this transaction."""
+    """Write one line per person whose data this processing touched, in this transaction.
+
+    One INSERT for all of them (a list page names dozens of people), and no ORM objects: the
+    lines are written once and never read back in the same request.
+    """
     catalogue().vocabularies.activity(activity)  # an activity of the register, or a bug
     trace_id = current_trace_id()
     ended_at = ended_at or started_at
-    lines = [ProcessingLogLine(
+    lines = [dict(
         trace_id=trace_id, span_id=new_span_id(), name=name, operation=operation,
         activity=activity, subject_ref=member_reference(member_id),
         municipality_id=municipality_id, started_at=started_at, ended_at=ended_at,
         status=status) for member_id in dict.fromkeys(member_ids)]
     if lines:
-        db.session.add_all(lines)
-        db.session.flush()
+        db.session.execute(insert(ProcessingLogLine), lines)
 
 
 def _erase(member: Member, *, cause: str, moment: datetime, reason: str | None = None) -> Erasure:
