@@ -32,9 +32,17 @@ def _start_write() -> None:
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
-    """Run the block as one write transaction; see the module docstring."""
+def write_transaction(*, keep_loaded: bool = False) -> Iterator[None]:
+    """Run the block as one write transaction; see the module docstring.
+
+    `keep_loaded`: what the block loaded stays loaded after the commit, for a read that writes
+    only its processing-log lines and is shown right after (otherwise every row it loaded, and
+    each row's relations, would be loaded again one by one).
+    """
     token = write_intent.set(write_intent.get())
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = expire_on_commit and not keep_loaded
     _start_write()
     try:
         yield
@@ -58,6 +66,7 @@ def write_transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     finally:
+        session.expire_on_commit = expire_on_commit
         write_intent.reset(token)
 
 
