@@ -228,6 +228,9 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run scripts/setup (or apt-get install wrk)")
+    if not list(ROOT.glob("translations/*/LC_MESSAGES/*.mo")):
+        # Untranslated pages would look cheaper than the real ones.
+        sys.exit("the translations are not compiled: run scripts/setup")
 
     from lifecycle.config import normalise_database_url
 
