@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.util import identity_key
 
 from ..domain.audit import RESULT_REFUSED, AuditDraft
 from ..domain.errors import DomainError, NotAllowed, NotFound, ReadOnly
@@ -28,6 +29,10 @@ def load_network(user: User, network_id: int, *, for_update: bool = False) -> Ne
     """Load a network of the user's municipality; anything else is simply not found."""
     if not isinstance(network_id, int) or isinstance(network_id, bool):
         raise NotFound("No such network.")
+    if not for_update:
+        loaded = _loaded_network(network_id)
+        if loaded is not None and loaded.municipality_id == user.municipality_id:
+            return loaded
     query = select(Network).where(
         Network.id == network_id, Network.municipality_id == user.municipality_id
     )
@@ -42,6 +47,21 @@ def load_network(user: User, network_id: int, *, for_update: bool = False) -> Ne
 
             note_out_of_scope("network", network_id)
         raise NotFound("No such network.")
+    return network
+
+
+def _loaded_network(network_id: int) -> Network | None:
+    """The network as this unit of work already loaded it, if it did (fully, not expired).
+
+    A query for it would hand back this same object, attributes untouched (the session keeps
+    one object per row); the network page's services ask for it four times.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return None  # the query would flush these first: a deleted network is then gone
+    network = session.identity_map.get(identity_key(Network, network_id))
+    if network is None or inspect(network).expired_attributes:
+        return None
     return network
 
 

@@ -3,6 +3,10 @@
 `facts_for` gathers what the automatic checklist items look at for many networks in a handful of
 queries (counts of organisations, approached boards and intakes, and the figures of the active
 members against each network's profile), so the dashboard and the network page stay cheap.
+The network page asks for one network's facts from four services (checklists, reopened items,
+transitions, composition); a unit of work gathers them once and keeps them in its ORM session
+until it writes or its transaction ends (see `_facts_memo`), so nothing read from the database
+outlives the transaction that read it.
 `recheck_watching_signoffs` runs after every change to a composition: a sign-off that watches the
 composition goes stale when one of its checklist's automatic items no longer holds, or when more
 members joined or left than the workflow's tolerance, and the audit trail says which.
@@ -15,8 +19,8 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload
 
 from ..domain.audit import AuditDraft
 from ..domain.calendar import local_date
@@ -79,6 +83,33 @@ def _counts(query) -> dict[int, int]:
 
 
 ALL_FACTS = frozenset(f.name for f in dataclass_fields(NetworkFacts))
+FACTS_MEMO = "voelspriet.network_facts"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_facts(session: Session, *_args) -> None:
+    session.info.pop(FACTS_MEMO, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_facts_on_write(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info.pop(FACTS_MEMO, None)
+
+
+def _facts_memo(today: date) -> dict[int, NetworkFacts]:
+    """The complete facts this transaction already gathered for `today`, by network id.
+
+    Kept in the session's `info` (one session per request or command, never shared between
+    threads) and dropped at every flush, write statement and transaction end (the listeners
+    above). A session with unflushed changes gets a fresh dict: its next query flushes them.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return {}
+    memo = session.info.setdefault(FACTS_MEMO, {})
+    return memo.setdefault(today, {})
 
 
 def facts_for(networks: list[Network], now: datetime | None = None,
@@ -88,9 +119,22 @@ def facts_for(networks: list[Network], now: datetime | None = None,
     """The facts behind the automatic items, for each of these networks, as of `now`.
 
     `needs` names the NetworkFacts fields wanted (`gates.facts_read_by` says which a gate
-    reads); only their queries run, and the other fields keep their empty defaults.
-    `statuses` are the networks' item statuses, where the caller has read them already.
+    reads); only their queries run, and the other fields keep their empty defaults. Only
+    complete facts are remembered for the rest of the transaction. `statuses` are the
+    networks' item statuses, where the caller has read them already.
     """
+    today = local_date(now_or(now))
+    if needs != ALL_FACTS:
+        return _gather_facts(networks, today, needs, statuses or {})
+    memo = _facts_memo(today)
+    missing = [network for network in networks if network.id not in memo]
+    if missing:
+        memo.update(_gather_facts(missing, today, needs, statuses or {}))
+    return {network.id: memo[network.id] for network in networks}
+
+
+def _gather_facts(networks: list[Network], today: date, needs: frozenset[str],
+                  statuses: Mapping[int, Mapping[str, str]]) -> dict[int, NetworkFacts]:
     ids = [network.id for network in networks]
     if not ids:
         return {}
@@ -111,9 +155,8 @@ def facts_for(networks: list[Network], now: datetime | None = None,
                       .group_by(MemberStep.network_id))
     active = active_members_of(ids) if "composition" in needs else {}
     targets = targets_of(ids) if "profile" in needs else {}
-    today = local_date(now_or(now))
     core_meetings = _core_meetings(ids, today) if "core_meetings" in needs else {}
-    mandates = _signed_off_mandates(networks, statuses or {}) \
+    mandates = _signed_off_mandates(networks, statuses) \
         if "mandate_valid_until" in needs else {}
     return {network.id: NetworkFacts(
         form=network.form, form_justification=network.form_justification,

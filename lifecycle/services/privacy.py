@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from ..domain.audit import AuditDraft, format_timestamp
 from ..domain.permissions import ensure_can_erase_person
@@ -54,18 +54,21 @@ def log_processing(*, municipality_id: int, actor_id: int | None, activity: str,
 
     `actor_id` is the acting user (None only for work no user does: the purge, the command
     line). It never goes on the lines; for a read it goes into one audit record under the
-    request's trace id, which is how the audit trail names who read."""
+    request's trace id, which is how the audit trail names who read.
+
+    One INSERT for all the lines (a list page names dozens of people), and no ORM objects: the
+    lines are written once and never read back in the same request.
+    """
     catalogue().vocabularies.activity(activity)  # an activity of the register, or a bug
     trace_id = current_trace_id()
     ended_at = ended_at or started_at
-    lines = [ProcessingLogLine(
+    lines = [dict(
         trace_id=trace_id, span_id=new_span_id(), name=name, operation=operation,
         activity=activity, subject_ref=member_reference(member_id),
         municipality_id=municipality_id, started_at=started_at, ended_at=ended_at,
         status=status) for member_id in dict.fromkeys(member_ids)]
     if lines:
-        db.session.add_all(lines)
-        db.session.flush()
+        db.session.execute(insert(ProcessingLogLine), lines)
         if actor_id is not None and operation in READ_OPERATIONS:
             append_audit(AuditDraft(
                 municipality_id=municipality_id, actor_id=actor_id, object_type="processing",

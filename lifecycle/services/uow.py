@@ -36,11 +36,12 @@ def _start_write() -> None:
     if session.in_transaction():
         # End the read transaction (nothing is pending). Everything it loaded is expired, so
         # the write reads it afresh, except the acting identity.
+        expire_on_commit = session.expire_on_commit
         session.expire_on_commit = False
         try:
             session.commit()
         finally:
-            session.expire_on_commit = True
+            session.expire_on_commit = expire_on_commit  # `keep_loaded` may have set it
         for loaded in list(session.identity_map.values()):
             if not isinstance(loaded, IDENTITY_TYPES):
                 session.expire(loaded)
@@ -48,9 +49,17 @@ def _start_write() -> None:
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
-    """Run the block as one write transaction; see the module docstring."""
+def write_transaction(*, keep_loaded: bool = False) -> Iterator[None]:
+    """Run the block as one write transaction; see the module docstring.
+
+    `keep_loaded`: what the block loaded stays loaded after the commit, for a read that writes
+    only its processing-log lines and is shown right after (otherwise every row it loaded, and
+    each row's relations, would be loaded again one by one).
+    """
     token = write_intent.set(write_intent.get())
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = expire_on_commit and not keep_loaded
     _start_write()
     try:
         yield
@@ -74,6 +83,7 @@ def write_transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     finally:
+        session.expire_on_commit = expire_on_commit
         write_intent.reset(token)
 
 

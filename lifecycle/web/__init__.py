@@ -6,10 +6,8 @@ theme in every template, and the vendored NL Design System stylesheets.
 from __future__ import annotations
 
 import logging
-from datetime import timezone
-
 from flask import Flask, abort, render_template, request, send_from_directory
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -20,6 +18,7 @@ from ..extensions import login_manager
 from ..sessions import load_session_user
 from ..domain.errors import DomainError
 from .common import domain_error_message, localized
+from .request_locale import install_template_gettext, local_date_text, local_datetime_text
 
 log = logging.getLogger(__name__)
 
@@ -115,12 +114,9 @@ def register_web(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
-    @app.template_filter("localtime")
-    def _localtime(value, format: str = "medium"):
-        """Show a stored (naive UTC) moment in the user's locale and Europe/Amsterdam time."""
-        if value is None:
-            return ""
-        return format_datetime(value.replace(tzinfo=timezone.utc), format)
+    install_template_gettext(app)
+    # A stored (naive UTC) moment in the user's locale and Europe/Amsterdam time.
+    app.add_template_filter(local_datetime_text, "localtime")
 
     @app.template_filter("machine_time")
     def _machine_time(value) -> str:
@@ -128,11 +124,7 @@ def register_web(app: Flask) -> None:
         of a second's fraction, and isoformat() writes six."""
         return value.isoformat(timespec="milliseconds") + "Z"
 
-    @app.template_filter("localdate")
-    def _localdate(value, format: str = "medium"):
-        if value is None:
-            return ""
-        return format_date(value, format)
+    app.add_template_filter(local_date_text, "localdate")
 
     app.add_template_global(localized, "localized")
 

@@ -125,9 +125,9 @@ def back_to(fallback_endpoint: str, **values: Any):
 
 def localized(text: Text) -> str:
     """Pick the workflow text (title, question) in the user's language."""
-    from flask_babel import get_locale
+    from .request_locale import current_language
 
-    return text.get(str(get_locale() or "nl"))
+    return text.get(current_language())
 
 
 def gate_missing_titles(exc: GateBlocked, definition) -> list[str]:

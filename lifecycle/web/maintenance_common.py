@@ -86,9 +86,10 @@ def refused(exc: DomainError, endpoint: str, **values):
 
 def read(service, *args, **kwargs):
     """Run a read that writes the processing log (in its own transaction, as the API does);
-    out of scope is 404, a user who may not read the network's people gets 403."""
+    out of scope is 404, a user who may not read the network's people gets 403. What it
+    loaded is shown as the read saw it, not loaded again."""
     try:
-        with write_transaction():
+        with write_transaction(keep_loaded=True):
             return service(*args, **kwargs)
     except NotFound:
         abort(404)

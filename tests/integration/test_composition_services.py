@@ -543,3 +543,39 @@ def test_a_changed_person_or_organisation_can_make_the_sign_off_stale(
     assert fits_goal_state(network.id).status == ItemStatus.SUBMITTED
     [record] = stale_records(audit_records, lead, network)
     assert record.after["reasons"] == {"auto_items_failing": ["diversity.voices_per_community"]}
+
+
+def test_facts_are_gathered_once_a_unit_of_work_and_again_after_each_write(
+        lead, make_network, write):
+    """The network page asks four services for the same facts; a write in between is seen."""
+    from sqlalchemy import event
+
+    from lifecycle.services.composition import facts_for
+
+    network = make_network(lead)
+    counted = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT organisation.network_id, count(*)"):
+            counted.append(statement)
+
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = facts_for([network])[network.id]
+        assert facts_for([network])[network.id] is first
+        gathered = len(counted)
+        assert gathered == 2  # organisations mapped, boards approached: once
+        db.session.add(Organisation(network_id=network.id, municipality_id=network.municipality_id,
+                                    **organisation_data(7)))
+        after_add = facts_for([network])[network.id]  # pending: flushed by the facts' queries
+        assert after_add.organisations_mapped == first.organisations_mapped + 1
+        db.session.rollback()
+        assert facts_for([network])[network.id].organisations_mapped == \
+            first.organisations_mapped
+        write(create_organisation, lead, network.id, organisation_data(8))
+        assert facts_for([network])[network.id].organisations_mapped == \
+            first.organisations_mapped + 1
+        assert len(counted) == gathered + 6
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
