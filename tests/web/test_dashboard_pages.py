@@ -171,3 +171,24 @@ def test_the_audit_trail_is_only_in_the_navigation_of_auditors_and_admins(app, m
     auditor_page = logged_in(app, make_user("auditor")).get("/dashboard")
     assert 'href="/audit"' not in lead_page.get_data(as_text=True)
     assert 'href="/audit"' in auditor_page.get_data(as_text=True)
+
+
+def test_the_blocked_panel_looks_past_the_first_batch_of_networks_and_stops_when_full(
+        app, make_user, make_network):
+    from lifecycle.services.dashboard import DASHBOARD_LIMIT, SCAN_BATCH, blocked_networks
+
+    lead = make_user("lead")
+    waiting = make_network(lead, name="Netwerk Lunetten")  # the oldest: blocked at its gate
+    # More closed networks after it than one batch holds; closed ones are never blocked.
+    for n in range(SCAN_BATCH + 1):
+        closed = make_network(lead, name=f"Netwerk {n}")
+        with write_transaction():
+            advance_network(lead, closed.id, "close", "Opgeheven.")
+
+    assert [b.network.id for b in blocked_networks(lead)] == [waiting.id]
+    assert "Netwerk Lunetten" in dashboard_panels(logged_in(app, lead))["blocked"]
+
+    for n in range(DASHBOARD_LIMIT + 3):  # newer networks, all blocked: the panel fills up
+        make_network(lead, name=f"Netwerk nieuw {n}")
+    shown = blocked_networks(lead)
+    assert len(shown) == DASHBOARD_LIMIT and waiting.id not in {b.network.id for b in shown}
