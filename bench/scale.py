@@ -211,17 +211,15 @@ def build(engine, counts: dict[str, int], definition, vocabularies) -> dict[str,
             yield (1000 + municipality, *values)
 
     written = writer.write("audit_record", ("chain_id", *RECORD_COLUMNS), with_chain_ids())
-    for municipality, seq, last in chain_rows:
-        writer.execute(f"UPDATE audit_chain SET last_seq = {seq}, last_hash = '{last}' "
-                       f"WHERE municipality_id = {municipality}")
+    writer.execute(*(f"UPDATE audit_chain SET last_seq = {seq}, last_hash = '{last}' "
+                     f"WHERE municipality_id = {municipality}"
+                     for municipality, seq, last in chain_rows))
     if writer.postgresql:
         for table in ("municipality", "user_account", "network", "organisation", "member",
                       "audit_chain"):
             writer.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                            f"(SELECT max(id) FROM {table}))")
-        writer.execute("ANALYZE")
-    else:
-        writer.execute("ANALYZE")
+    writer.execute("ANALYZE")
     middle = networks_of[1][len(networks_of[1]) // 2]  # a network of the big municipality
     return {"network": middle, "member": (middle - 1) * people_per_network + 1,
             "audit_records": written}
